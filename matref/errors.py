@@ -1,0 +1,59 @@
+"""Error types: every user mistake becomes one of these, never a bare traceback."""
+
+from __future__ import annotations
+
+
+class MatrefError(Exception):
+    """Base class of every error matref reports to a user."""
+
+
+class ExprError(MatrefError):
+    """An expression that cannot be parsed or typed, with the position in the source string.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    source : str
+        The expression text.
+    span : tuple of int
+        ``(start, end)`` character offsets of the offending part (0-based, end exclusive).
+    """
+
+    def __init__(self, message: str, source: str = "", span: tuple[int, int] | None = None):
+        self.message = message
+        self.source = source
+        self.span = span
+        super().__init__(self._render())
+
+    @property
+    def column(self) -> int | None:
+        """1-based column of the offending part, or None."""
+        return None if self.span is None else self.span[0] + 1
+
+    def _render(self) -> str:
+        if not self.source:
+            return self.message
+        if self.span is None:
+            return f"{self.message}\n  in: {self.source}"
+        start, end = self.span
+        width = max(1, end - start)
+        caret = " " * start + "^" * width
+        return f"column {start + 1}: {self.message}\n  {self.source}\n  {caret}"
+
+
+class ShapeError(ExprError):
+    """Shapes that do not fit, naming the sub-expression."""
+
+
+class CatalogError(MatrefError):
+    """A problem in a catalog file, located by ``file:line`` and identity id."""
+
+    def __init__(self, message: str, location: str = "", identity: str | None = None):
+        self.message = message
+        self.location = location
+        self.identity = identity
+        where = location
+        if identity:
+            where = f"{where}: {identity}" if where else identity
+        super().__init__(f"{where}: {message}" if where else message)

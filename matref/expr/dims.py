@@ -1,0 +1,154 @@
+"""Symbolic dimensions and their unification.
+
+A dimension is an ``int``, a :class:`Var` (an unknown size) or a :class:`Prod` (a product of
+dimensions, from ``kron`` and ``vec``). :class:`Unifier` is a union-find over variables; a
+constraint between two products that cannot be decided symbolically is deferred and checked
+once sizes are concrete.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+_ids = itertools.count()
+
+
+class Var:
+    """An unknown size. Compared by identity; ``name`` is for messages only.
+
+    A ``strict`` variable is the default size of an undeclared symbol: unification may tie it to
+    other sizes but not to a constant, so ``x @ y`` on two column vectors is an error rather than
+    a silent "y has length 1".
+    """
+
+    __slots__ = ("name", "uid", "strict")
+
+    def __init__(self, name: str, strict: bool = False):
+        self.name = name
+        self.uid = next(_ids)
+        self.strict = strict
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Prod:
+    factors: tuple  # of Var and int, normalised by Unifier.resolve
+
+    def __repr__(self) -> str:
+        return "*".join(map(repr, self.factors))
+
+
+Dim = int | Var | Prod
+Shape = tuple  # (rows, cols) of Dim
+
+
+def product(*dims: Dim) -> Dim:
+    return Prod(tuple(dims))
+
+
+class Unifier:
+    """Union-find over :class:`Var`, with deferred constraints on products."""
+
+    def __init__(self):
+        self._parent: dict[Var, Dim] = {}
+        self.deferred: list[tuple[Dim, Dim, object]] = []
+
+    # -- resolution -------------------------------------------------------------------
+    def resolve(self, d: Dim) -> Dim:
+        if isinstance(d, Var):
+            root = self._parent.get(d)
+            if root is None:
+                return d
+            r = self.resolve(root)
+            self._parent[d] = r
+            return r
+        if isinstance(d, Prod):
+            const = 1
+            vars_: list[Var] = []
+            for f in d.factors:
+                f = self.resolve(f)
+                parts = f.factors if isinstance(f, Prod) else (f,)
+                for p in parts:
+                    if isinstance(p, int):
+                        const *= p
+                    else:
+                        vars_.append(p)
+            if const == 0 or not vars_:
+                return const
+            vars_.sort(key=lambda v: v.uid)
+            if const == 1 and len(vars_) == 1:
+                return vars_[0]
+            return Prod(((const,) if const != 1 else ()) + tuple(vars_))
+        return d
+
+    def is_one(self, d: Dim) -> bool:
+        return self.resolve(d) == 1
+
+    def is_scalar(self, shape: Shape) -> bool:
+        return self.is_one(shape[0]) and self.is_one(shape[1])
+
+    # -- unification -------------------------------------------------------------------
+    def unify(self, a: Dim, b: Dim, where: object = None) -> bool:
+        """Make ``a`` and ``b`` equal. Returns False on a definite mismatch."""
+        a, b = self.resolve(a), self.resolve(b)
+        if a == b or (isinstance(a, Var) and a is b):
+            return True
+        if isinstance(a, int) and isinstance(b, int):
+            return False
+        for v, other in ((a, b), (b, a)):
+            if isinstance(v, Var) and not self._occurs(v, other):
+                if v.strict and isinstance(other, int):
+                    return False
+                if isinstance(other, Var):
+                    other.strict = other.strict or v.strict
+                self._parent[v] = other
+                return True
+        self.deferred.append((a, b, where))
+        return True
+
+    def _occurs(self, v: Var, d: Dim) -> bool:
+        return isinstance(d, Prod) and any(f is v for f in d.factors)
+
+    # -- concrete sizes ----------------------------------------------------------------
+    def free_vars(self, dims) -> list[Var]:
+        """The unresolved variables that the given dimensions depend on, in order."""
+        out: dict[int, Var] = {}
+        for d in dims:
+            d = self.resolve(d)
+            for f in d.factors if isinstance(d, Prod) else (d,):
+                if isinstance(f, Var):
+                    out.setdefault(f.uid, f)
+        return list(out.values())
+
+    def value(self, d: Dim, sizes: dict[Var, int]) -> int:
+        """The concrete value of ``d`` given sizes of the free variables."""
+        d = self.resolve(d)
+        if isinstance(d, int):
+            return d
+        if isinstance(d, Var):
+            try:
+                return sizes[d]
+            except KeyError:
+                raise KeyError(d.name) from None
+        return math.prod(self.value(f, sizes) for f in d.factors)
+
+    def violated(self, sizes: dict[Var, int]) -> list[tuple[int, int, object]]:
+        """Deferred constraints that the concrete ``sizes`` break."""
+        bad = []
+        for a, b, where in self.deferred:
+            va, vb = self.value(a, sizes), self.value(b, sizes)
+            if va != vb:
+                bad.append((va, vb, where))
+        return bad
+
+
+def show_dim(u: Unifier, d: Dim) -> str:
+    return repr(u.resolve(d))
+
+
+def show_shape(u: Unifier, shape: Shape) -> str:
+    return f"{show_dim(u, shape[0])}x{show_dim(u, shape[1])}"

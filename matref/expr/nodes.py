@@ -1,0 +1,139 @@
+"""The expression tree: small frozen dataclasses, built only by :mod:`matref.expr.parse`.
+
+Nodes compare structurally; the source span is kept for error messages but ignored by
+equality so that two parses of the same text are equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Node:
+    span: tuple[int, int] = field(default=(0, 0), compare=False, repr=False, kw_only=True)
+
+    def children(self) -> tuple["Node", ...]:
+        return tuple(
+            getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), Node)
+        ) + tuple(
+            c
+            for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), tuple)
+            for c in getattr(self, f.name)
+            if isinstance(c, Node)
+        )
+
+    def __str__(self) -> str:  # the expression in matref's own syntax
+        from matref.expr.to_source import to_source
+
+        return to_source(self)
+
+
+@dataclass(frozen=True)
+class Symbol(Node):
+    name: str
+
+
+@dataclass(frozen=True)
+class Number(Node):
+    value: float
+
+
+@dataclass(frozen=True)
+class Identity(Node):
+    """``I``: the identity matrix whose size is inferred from context."""
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    arg: Node
+
+
+@dataclass(frozen=True)
+class Add(Node):
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Sub(Node):
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Mul(Node):
+    """``*``: elementwise product, or scaling when one side is 1x1."""
+
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Div(Node):
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class MatMul(Node):
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Pow(Node):
+    """``**`` by a number: elementwise power."""
+
+    base: Node
+    exponent: float
+
+
+@dataclass(frozen=True)
+class Transpose(Node):
+    arg: Node
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """A call of a function from :data:`matref.expr.functions.FUNCTIONS`.
+
+    Integer parameters (such as ``k`` in ``mpow(X, k)``) are kept in ``params``.
+    """
+
+    func: str
+    args: tuple[Node, ...]
+    params: tuple[int, ...] = ()
+
+
+def replace_children(node: Node, new_children: tuple[Node, ...]) -> Node:
+    """Rebuild ``node`` with ``new_children`` in the order of :meth:`Node.children`."""
+    it = iter(new_children)
+    changes = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, Node):
+            changes[f.name] = next(it)
+        elif isinstance(value, tuple) and value and all(isinstance(c, Node) for c in value):
+            changes[f.name] = tuple(next(it) for _ in value)
+    return dataclasses.replace(node, **changes)
+
+
+def walk(node: Node):
+    """Yield every node of the tree, parents before children."""
+    yield node
+    for child in node.children():
+        yield from walk(child)
+
+
+def symbols(node: Node) -> list[str]:
+    """Names of the symbols in ``node``, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for n in walk(node):
+        if isinstance(n, Symbol):
+            seen.setdefault(n.name)
+    return list(seen)
