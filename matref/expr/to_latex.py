@@ -66,6 +66,11 @@ def to_latex(typed: Typed, names: dict[str, str] | None = None) -> str:
     return _tex(typed.node, _Ctx(typed, names or {}))[0]
 
 
+def to_latex_prec(typed: Typed, names: dict[str, str] | None = None) -> tuple[str, int]:
+    """Like :func:`to_latex`, with the precedence of the outermost operation."""
+    return _tex(typed.node, _Ctx(typed, names or {}))
+
+
 def _p(node: N.Node, ctx: _Ctx, need: int, lead_minus: bool = False) -> str:
     tex, prec = _tex(node, ctx)
     if prec < need or (lead_minus and tex.startswith("-")):

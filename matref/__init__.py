@@ -1,0 +1,24 @@
+"""matref: an executable reference of matrix calculus.
+
+Every identity in the catalog (``matref/identities/*.yaml``) is parsed safely, typed, rendered
+to LaTeX and proved numerically on random instances.
+
+Examples
+--------
+>>> import matref
+>>> ident = matref.get("trace.grad_axb")
+>>> ident.latex
+'\\\\frac{\\\\partial}{\\\\partial X} \\\\operatorname{tr}\\\\left(A X B\\\\right) = A^{\\\\top} B^{\\\\top}'
+>>> matref.check(f="x.T @ A @ x", wrt="x", grad="2 * A @ x", seed=0).ok
+False
+"""
+
+from matref.api import check
+from matref.catalog import Catalog, Family, catalog, get
+from matref.errors import CatalogError, ExprError, MatrefError, ShapeError
+from matref.identity import Identity
+from matref.verify import Report, verify
+
+__all__ = ["catalog", "get", "check", "verify", "Catalog", "Family", "Identity", "Report",
+           "MatrefError", "CatalogError", "ExprError", "ShapeError"]
+__version__ = "0.1.0"

@@ -1,0 +1,125 @@
+"""``matref.check``: verify a user's own formula through the same path as the catalog."""
+
+from __future__ import annotations
+
+from matref.errors import CatalogError, MatrefError
+from matref.identity import Identity
+from matref.schema import KINDS, IdentitySpec, Location, SymbolSpec
+from matref.verify import Report, shell_join, verify
+
+
+def _as_assumptions(assume) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if assume is None:
+        return out
+    items = assume.items() if isinstance(assume, dict) else [_split(a, "assume", "NAME=PROP") for a in assume]
+    for name, props in items:
+        if isinstance(props, str):
+            props = [p.strip() for p in props.split(",") if p.strip()]
+        out.setdefault(name, []).extend(props)
+    return out
+
+
+def _as_shapes(shapes) -> dict[str, str]:
+    if shapes is None:
+        return {}
+    if isinstance(shapes, dict):
+        return {k: str(v) for k, v in shapes.items()}
+    return dict(_split(s, "shape", "NAME=RxC") for s in shapes)
+
+
+def _split(item: str, what: str, form: str):
+    if not isinstance(item, str) or "=" not in item:
+        raise MatrefError(f"--{what} {item!r}: expected {form}")
+    name, value = item.split("=", 1)
+    return name.strip(), value.strip()
+
+
+def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=None, rhs=None,
+          assume=None, shapes=None) -> Identity:
+    """Build a one-off Identity from expression strings (see :func:`check`)."""
+    claims = {"grad": grad, "jacobian": jacobian, "differential": differential}
+    given = [k for k, v in claims.items() if v is not None]
+    if lhs is not None or rhs is not None:
+        if f is not None or wrt is not None or given or lhs is None or rhs is None:
+            raise MatrefError("an equality takes exactly --lhs and --rhs (and no --f, --wrt, --grad, ...)")
+        kind = "equality"
+    else:
+        if f is None or wrt is None or len(given) != 1:
+            raise MatrefError("give --f EXPR --wrt NAME and exactly one of --grad, --jacobian, "
+                              "--differential; or --lhs EXPR --rhs EXPR")
+        kind = {"grad": "gradient", "jacobian": "jacobian", "differential": "differential"}[given[0]]
+    values = {"f": f, "lhs": lhs, "rhs": rhs, **claims}
+    statement = tuple((role, values[role]) for role in KINDS[kind])
+    for role, text in statement:
+        if not isinstance(text, str) or not text.strip():
+            raise MatrefError(f"--{role}: empty expression")
+    assumptions, shape_map = _as_assumptions(assume), _as_shapes(shapes)
+    names = sorted(set(assumptions) | set(shape_map))
+    symbols = tuple(SymbolSpec(n, shape_map.get(n), tuple(assumptions.get(n, ())), ()) for n in names)
+    from matref import assumptions as vocab
+
+    for n, props in assumptions.items():
+        bad = vocab.unknown(props)
+        if bad:
+            raise MatrefError(f"--assume {n}={bad[0]}: unknown assumption (known: {', '.join(vocab.VOCABULARY)})")
+    spec = IdentitySpec(id="check.formula", family="check", title="your formula", kind=kind,
+                        statement=statement, wrt=wrt if kind != "equality" else None, symbols=symbols,
+                        sources=("user",), location=Location("<check>", 0))
+    try:
+        ident = Identity(spec)
+    except CatalogError as e:
+        raise MatrefError(e.message) from None
+    parts = ["matref", "check"]
+    for role, text in statement:
+        parts.append(f"--{role}={text}")
+        if role == "f":
+            parts.append(f"--wrt={wrt}")
+    for n in names:
+        for p in assumptions.get(n, ()):
+            parts.append(f"--assume={n}={p}")
+        if n in shape_map:
+            parts.append(f"--shape={n}={shape_map[n]}")
+    ident.command = shell_join(parts)
+    return ident
+
+
+def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=None, rhs=None,
+          assume=None, shapes=None, trials: int = 5, seed: int | None = None, rng=None) -> Report:
+    """Verify your own derivative or equality numerically.
+
+    Parameters
+    ----------
+    f, wrt : str
+        The function and the variable, with exactly one of ``grad`` (the gradient, shaped like
+        ``wrt``), ``jacobian`` (``d vec f / d vec wrt``, numerator layout, column-major) or
+        ``differential`` (``d f`` written with ``d<wrt>``).
+    lhs, rhs : str
+        Instead of the above: two expressions claimed equal.
+    assume : dict or list of str, optional
+        ``{"A": ["symmetric"]}`` or ``["A=symmetric"]``.
+    shapes : dict or list of str, optional
+        ``{"t": "scalar", "X": "n x m"}`` or ``["t=scalar"]``; inferred when not given.
+    trials, seed, rng
+        As in :func:`matref.verify.verify`.
+
+    Returns
+    -------
+    Report
+        ``report.ok`` is False when the claim is wrong; ``str(report)`` shows a counterexample.
+
+    Raises
+    ------
+    MatrefError
+        For bad input: a parse error with its column, a shape mismatch, an unknown assumption.
+
+    Examples
+    --------
+    >>> import matref
+    >>> matref.check(f="tr(A @ X @ B)", wrt="X", grad="A.T @ B.T", seed=1).ok
+    True
+    >>> matref.check(f="tr(A @ X @ B)", wrt="X", grad="B @ A", seed=1).ok
+    False
+    """
+    ident = build(f, wrt, grad, jacobian, differential, lhs, rhs, assume, shapes)
+    return verify(ident, trials=trials, seed=seed, rng=rng)

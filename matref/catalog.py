@@ -1,0 +1,125 @@
+"""The catalog: every family file loaded, every identity built, ids unique across files."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from matref.errors import CatalogError, MatrefError
+from matref.identity import Identity
+from matref.loader import display_path, load_yaml
+from matref.schema import FamilySpec, family_from_yaml
+
+DEFAULT_DIR = Path(__file__).parent / "identities"
+FAMILY_ORDER = ("linear", "quadratic", "trace", "determinant", "inverse", "vec")
+
+
+class Family:
+    """A family of identities (one YAML file): name, title, intro and its identities."""
+
+    def __init__(self, spec: FamilySpec, identities: tuple[Identity, ...]):
+        self.spec = spec
+        self.name = spec.name
+        self.title = spec.title
+        self.intro = spec.intro
+        self.identities = identities
+        self.location = str(spec.location)
+
+    def __iter__(self):
+        return iter(self.identities)
+
+    def __len__(self) -> int:
+        return len(self.identities)
+
+    def __repr__(self) -> str:
+        return f"<Family {self.name}: {len(self)} identities>"
+
+
+class Catalog:
+    """All identities, in family order then file order.
+
+    Examples
+    --------
+    >>> import matref
+    >>> cat = matref.catalog()
+    >>> len(cat) >= 70, cat.get("trace.grad_axb").family
+    (True, 'trace')
+    """
+
+    def __init__(self, families: list[Family]):
+        self.families = tuple(families)
+        self.identities = tuple(i for fam in families for i in fam)
+        self._by_id = {i.id: i for i in self.identities}
+
+    def __iter__(self):
+        return iter(self.identities)
+
+    def __len__(self) -> int:
+        return len(self.identities)
+
+    def __contains__(self, ident_id: str) -> bool:
+        return ident_id in self._by_id
+
+    @property
+    def ids(self) -> list[str]:
+        return [i.id for i in self.identities]
+
+    def family(self, name: str) -> Family:
+        for fam in self.families:
+            if fam.name == name:
+                return fam
+        names = [f.name for f in self.families]
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (families: {', '.join(names)})"
+        raise MatrefError(f"unknown family {name!r}{hint}")
+
+    def get(self, ident_id: str) -> Identity:
+        try:
+            return self._by_id[ident_id]
+        except KeyError:
+            close = difflib.get_close_matches(ident_id, self._by_id, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else " (see `matref list`)"
+            raise MatrefError(f"unknown identity {ident_id!r}{hint}") from None
+
+
+def _order(path: Path) -> tuple:
+    name = path.stem
+    return (FAMILY_ORDER.index(name) if name in FAMILY_ORDER else len(FAMILY_ORDER), name)
+
+
+def load_catalog(directory: Path | str) -> Catalog:
+    """Load and validate every ``*.yaml`` file of ``directory``; raise CatalogError on any problem."""
+    directory = Path(directory)
+    files = sorted(directory.glob("*.yaml"), key=_order)
+    if not files:
+        raise CatalogError("no *.yaml catalog files", display_path(directory))
+    families, seen = [], {}
+    for path in files:
+        shown = display_path(path)
+        spec = family_from_yaml(load_yaml(path), path.stem, shown)
+        identities = []
+        for ispec in spec.identities:
+            if ispec.id in seen:
+                raise CatalogError(f"duplicate id (first defined at {seen[ispec.id]})", str(ispec.location), ispec.id)
+            seen[ispec.id] = str(ispec.location)
+            identities.append(Identity(ispec))
+        families.append(Family(spec, tuple(identities)))
+    return Catalog(families)
+
+
+@lru_cache(maxsize=4)
+def _cached(directory: str) -> Catalog:
+    return load_catalog(directory)
+
+
+def catalog(path: Path | str | None = None) -> Catalog:
+    """The catalog shipped with matref (or the one in ``path``, or in ``$MATREF_CATALOG``)."""
+    chosen = path or os.environ.get("MATREF_CATALOG") or DEFAULT_DIR
+    return _cached(str(Path(chosen).resolve()))
+
+
+def get(ident_id: str) -> Identity:
+    """One identity of the catalog by id, e.g. ``matref.get("trace.grad_axb")``."""
+    return catalog().get(ident_id)

@@ -1,0 +1,217 @@
+"""Directional checks per kind, in the style of JAX's ``check_grads``.
+
+Derivatives are measured along random directions by the complex step
+``Im f(X + i h V) / h`` (exact to rounding because every node is implemented as an analytic
+continuation) and one direction per instance is cross-checked by central differences with
+Richardson extrapolation, which catches an implementation that is not analytic. A gradient
+claim ``G`` passes when ``|D_V f - <G, V>| <= atol + rtol * max(||G||_F ||V||_F, |D_V f|)``: the
+tolerance is relative, so scaling ``f`` changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import singledispatch
+
+import numpy as np
+
+from matref import sampling
+from matref.expr import nodes as N
+from matref.expr.functions import FUNCTIONS
+from matref.expr.to_numpy import Env, _ev, evaluate
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    derivative: float  # rtol of a directional derivative against the claim
+    equality: float  # rtol of ||lhs - rhs|| against the magnitude of the terms
+    cross_check: float  # rtol between complex step and Richardson central differences
+    atol: float = 0.0
+
+
+TOLERANCES: dict[np.dtype, Tolerance] = {
+    np.dtype(np.float64): Tolerance(derivative=1e-8, equality=1e-9, cross_check=1e-5),
+    np.dtype(np.float32): Tolerance(derivative=1e-3, equality=1e-4, cross_check=1e-2),
+}
+COMPLEX_STEP = 1e-20
+RICHARDSON_STEP = 1e-4
+DIRECTIONS = 3
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One comparison: ``error`` against ``tolerance`` (= atol + rtol * scale)."""
+
+    error: float
+    tolerance: float
+    what: str
+
+    @property
+    def ratio(self) -> float:
+        if not np.isfinite(self.error):
+            return np.inf
+        if self.tolerance == 0:
+            return 0.0 if self.error == 0 else np.inf
+        return self.error / self.tolerance
+
+    @property
+    def ok(self) -> bool:
+        return self.ratio <= 1.0
+
+
+def _finite(*arrays) -> bool:
+    return all(np.all(np.isfinite(a)) for a in arrays)
+
+
+def _nonfinite(what: str) -> Measurement:
+    return Measurement(np.inf, 0.0, f"{what}: evaluation gave inf or NaN (is an assumption missing?)")
+
+
+def complex_step(ident, role: str, values: dict, sizes: dict, v: np.ndarray) -> np.ndarray:
+    """``d/dt f(X + t V)`` at ``t = 0`` by the complex step."""
+    shifted = dict(values)
+    shifted[ident.wrt] = values[ident.wrt] + 1j * COMPLEX_STEP * v
+    return np.imag(evaluate(ident.typed[role], shifted, sizes)) / COMPLEX_STEP
+
+
+def richardson(ident, role: str, values: dict, sizes: dict, v: np.ndarray) -> np.ndarray:
+    """``d/dt f(X + t V)`` by central differences with one Richardson extrapolation."""
+    x = values[ident.wrt]
+    h = RICHARDSON_STEP * max(1.0, float(np.max(np.abs(x))))
+
+    def central(step):
+        plus, minus = dict(values), dict(values)
+        plus[ident.wrt] = x + step * v
+        minus[ident.wrt] = x - step * v
+        typed = ident.typed[role]
+        return (evaluate(typed, plus, sizes) - evaluate(typed, minus, sizes)) / (2 * step)
+
+    return (4 * central(h / 2) - central(h)) / 3
+
+
+def _claimed_derivative(ident, values, sizes, v):
+    """What the claim says ``d/dt f(X + t V)`` is, and the scale its tolerance is relative to."""
+    claim = ident.roles[1]
+    if ident.kind == "gradient":
+        g = evaluate(ident.typed[claim], values, sizes)
+        return np.sum(g * v).reshape(1, 1), np.linalg.norm(g) * np.linalg.norm(v)
+    if ident.kind == "jacobian":
+        j = evaluate(ident.typed[claim], values, sizes)
+        out = j @ v.reshape(-1, 1, order="F")
+        return out, np.linalg.norm(j) * np.linalg.norm(v)
+    with_dir = dict(values)
+    with_dir[ident.direction] = v
+    d = evaluate(ident.typed[claim], with_dir, sizes)
+    return d, np.linalg.norm(d)
+
+
+def _observed(ident, derivative: np.ndarray) -> np.ndarray:
+    return derivative.reshape(-1, 1, order="F") if ident.kind == "jacobian" else derivative
+
+
+def check_derivative(ident, values: dict, sizes: dict, rng: np.random.Generator,
+                     directions: int = DIRECTIONS, dtype=np.float64) -> list[Measurement]:
+    """Compare the claimed derivative of ``ident`` with directional derivatives at ``values``."""
+    tol = TOLERANCES[np.dtype(dtype)]
+    props = ident.sampling_assumptions(ident.wrt)
+    out = []
+    for k in range(directions):
+        v = sampling.direction(rng, values[ident.wrt], props)
+        with np.errstate(all="ignore"):
+            observed = _observed(ident, complex_step(ident, ident.roles[0], values, sizes, v))
+            claimed, scale = _claimed_derivative(ident, values, sizes, v)
+        if not _finite(observed, claimed):
+            out.append(_nonfinite(f"direction {k + 1}"))
+            continue
+        scale = max(scale, np.linalg.norm(observed))
+        err = float(np.linalg.norm(observed - claimed))
+        out.append(Measurement(err, tol.atol + tol.derivative * scale, f"direction {k + 1}"))
+        if k == 0:
+            with np.errstate(all="ignore"):
+                fd = _observed(ident, richardson(ident, ident.roles[0], values, sizes, v))
+            if not _finite(fd):
+                out.append(_nonfinite("central-difference cross-check"))
+                continue
+            gap = float(np.linalg.norm(fd - observed))
+            m = Measurement(gap, tol.atol + tol.cross_check * max(scale, np.linalg.norm(fd)),
+                            "cross-check of the complex step by central differences")
+            if not m.ok:  # only a failed cross-check is reported: it has its own, looser tolerance
+                out.append(m)
+    return out
+
+
+def check_equality(ident, values: dict, sizes: dict, rng=None, dtype=np.float64) -> list[Measurement]:
+    """Relative Frobenius error of ``lhs - rhs``, relative to the magnitude of the terms.
+
+    The magnitude is the norm of each side evaluated with absolute values through sums and
+    products, so that an identity whose sides cancel to (nearly) zero is judged against the
+    size of what cancelled, not against zero.
+    """
+    tol = TOLERANCES[np.dtype(dtype)]
+    with np.errstate(all="ignore"):
+        lhs, lmag = magnitude(ident.typed["lhs"], values, sizes)
+        rhs, rmag = magnitude(ident.typed["rhs"], values, sizes)
+    if not _finite(lhs, rhs):
+        return [_nonfinite("equality")]
+    scale = max(np.linalg.norm(lmag), np.linalg.norm(rmag), np.linalg.norm(lhs), np.linalg.norm(rhs))
+    err = float(np.linalg.norm(lhs - rhs))
+    return [Measurement(err, tol.atol + tol.equality * scale, "lhs against rhs")]
+
+
+def check(ident, values: dict, sizes: dict, rng: np.random.Generator) -> list[Measurement]:
+    """Dispatch on the identity's kind."""
+    if ident.kind == "equality":
+        return check_equality(ident, values, sizes, rng)
+    return check_derivative(ident, values, sizes, rng)
+
+
+# -- magnitudes: |a| + |b| through sums, |A| |B| through products -------------------------------
+def magnitude(typed, values: dict, sizes: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The value of ``typed`` and a bound on the size of the terms that produced it."""
+    return _mag(typed.node, Env(values, sizes, typed))
+
+
+@singledispatch
+def _mag(node: N.Node, env: Env):
+    value = _ev(node, env)
+    return value, np.abs(value)
+
+
+@_mag.register
+def _(n: N.Neg, env: Env):
+    v, m = _mag(n.arg, env)
+    return -v, m
+
+
+@_mag.register
+def _(n: N.Transpose, env: Env):
+    v, m = _mag(n.arg, env)
+    return v.T, m.T
+
+
+def _combine(op, mop):
+    def handler(n, env):
+        (lv, lm), (rv, rm) = _mag(n.left, env), _mag(n.right, env)
+        return op(lv, rv), mop(lm, rm)
+
+    return handler
+
+
+_mag.register(N.Add)(_combine(np.add, np.add))
+_mag.register(N.Sub)(_combine(np.subtract, np.add))
+_mag.register(N.Mul)(_combine(np.multiply, np.multiply))
+_mag.register(N.MatMul)(_combine(np.matmul, np.matmul))
+
+
+@_mag.register
+def _(n: N.Call, env: Env):
+    if n.func in ("tr", "sum", "kron", "vec", "diag"):
+        pairs = [_mag(a, env) for a in n.args]
+        f = FUNCTIONS[n.func].numpy
+        value = f(*[p[0] for p in pairs], *n.params)
+        mag = f(*[p[1] for p in pairs], *n.params)
+        if n.func in ("tr", "sum"):
+            mag = np.abs(mag)
+        return value, mag
+    value = _ev(n, env)
+    return value, np.abs(value)

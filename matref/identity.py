@@ -1,0 +1,265 @@
+"""An identity of the catalog, typed and ready to evaluate, render and verify."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cached_property
+
+from matref import assumptions as assume_mod
+from matref.errors import CatalogError, ExprError, ShapeError
+from matref.expr import nodes as N
+from matref.expr.dims import Var, product
+from matref.expr.functions import ADD, ATOM
+from matref.expr.infer import Scope, Typed
+from matref.expr.parse import parse
+from matref.expr.to_latex import symbol_latex, to_latex, to_latex_prec
+from matref.expr.to_numpy import numpy_function
+from matref.expr.transform import tidy, transpose
+from matref.schema import KINDS, IdentitySpec, SymbolSpec
+
+DEFAULT_DIM_BOUNDS = (1, 6)
+
+
+class Identity:
+    """One identity: its statement, shapes, numpy callables, LaTeX and numerical proof.
+
+    Build identities with :func:`matref.catalog` / :func:`matref.get` (from the YAML) or
+    :func:`matref.check` (from the command line); every problem in the statement is a
+    :class:`~matref.errors.CatalogError` naming ``file:line`` and the id.
+
+    Examples
+    --------
+    >>> import matref
+    >>> ident = matref.get("trace.grad_axb")
+    >>> ident.statement["grad"]
+    'A.T @ B.T'
+    >>> ident.verify(trials=3, seed=0).ok
+    True
+    """
+
+    def __init__(self, spec: IdentitySpec):
+        self.spec = spec
+        try:
+            self._build()
+        except CatalogError:
+            raise
+        except (ExprError, ValueError) as e:
+            raise CatalogError(str(e), str(spec.location), spec.id) from None
+
+    # -- construction ------------------------------------------------------------------
+    def _fail(self, message: str, key: str | None = None):
+        loc = self.spec.line_of(key) if key else self.spec.location
+        raise CatalogError(message, str(loc), self.spec.id)
+
+    def _build(self) -> None:
+        spec = self.spec
+        self.scope = scope = Scope()
+        declared = {s.name: s for s in spec.symbols}
+        for s in spec.symbols:
+            if s.shape is not None:
+                try:
+                    scope.declare(s.name, scope.parse_shape(s.shape))
+                except ValueError as e:
+                    self._fail(f"symbol {s.name}: {e}", "symbols")
+        trees: dict[str, N.Node] = {}
+        for role, text in spec.statement:
+            try:
+                trees[role] = parse(text)
+            except ExprError as e:
+                self._fail(f"{role}: {e}", role)
+        first, claim = KINDS[spec.kind]
+        used = N.symbols(trees[first])
+        direction = f"d{spec.wrt}" if spec.kind == "differential" else None
+        extra = [n for n in N.symbols(trees[claim]) if n not in used and n != direction]
+        if spec.kind != "equality":
+            if spec.wrt not in used:
+                self._fail(f"wrt: {spec.wrt!r} does not appear in f = {spec.statement[0][1]!r}", "wrt")
+            if extra:
+                self._fail(f"{claim}: symbol {extra[0]!r} does not appear in f", claim)
+            if declared.get(spec.wrt) and set(declared[spec.wrt].sample) - set(declared[spec.wrt].assume):
+                self._fail(f"symbol {spec.wrt}: the variable cannot carry 'sample' structure "
+                           "(directions would leave the space the identity is stated on)", "symbols")
+        all_names = used + [n for n in extra if n not in used]
+        for name in declared:
+            if name not in all_names:
+                self._fail(f"symbols: {name!r} is declared but not used in the identity", "symbols")
+        for name in all_names:
+            props = assume_mod.closure(declared[name].assume + declared[name].sample) if name in declared else ()
+            if assume_mod.is_square(props) and not scope.make_square(name):
+                self._fail(f"symbol {name} is assumed square but declared {declared[name].shape}", "symbols")
+        self.typed: dict[str, Typed] = {}
+        self.typed[first] = self._infer(first, trees[first])
+        wrt_shape = None
+        if spec.kind != "equality":
+            wrt_shape = scope.shape_of_symbol(spec.wrt)
+            if direction:
+                scope.declare(direction, wrt_shape)
+        self.typed[claim] = self._infer(claim, trees[claim])
+        u = scope.unifier
+        fshape, cshape = self.typed[first].shape, self.typed[claim].shape
+        if spec.kind == "gradient":
+            if not u.is_scalar(fshape) and not (u.unify(fshape[0], 1) and u.unify(fshape[1], 1)):
+                self._fail(f"f must be scalar for a gradient, but it is {scope.show(fshape)}", "f")
+            want = wrt_shape
+        elif spec.kind == "jacobian":
+            want = (product(*fshape), product(*wrt_shape))
+        else:
+            want = fshape
+        if not (u.unify(cshape[0], want[0], claim) and u.unify(cshape[1], want[1], claim)):
+            what = {"gradient": f"the shape of {spec.wrt}", "jacobian": "(numel f) x (numel wrt)",
+                    "differential": "the shape of f", "equality": "the shape of lhs"}[spec.kind]
+            self._fail(f"{claim} is {scope.show(cshape)} but must have {what}, {scope.show(want)}", claim)
+        scope.settle()
+        for a, b, where in u.deferred:
+            ra, rb = u.resolve(a), u.resolve(b)
+            if isinstance(ra, int) and isinstance(rb, int) and ra != rb:
+                self._fail(f"sizes {ra} and {rb} must be equal", claim)
+        self.names = all_names
+        self.direction = direction
+        self._bounds: dict[Var, tuple[int, int]] = {}
+        for dim, bounds in spec.dims:
+            if dim not in scope.dims:
+                self._fail(f"dims: {dim!r} is not a dimension named in a symbol's shape", "dims")
+            self._bounds[scope.dims[dim]] = bounds
+
+    def _infer(self, role: str, tree: N.Node) -> Typed:
+        text = dict(self.spec.statement)[role]
+        try:
+            return self.scope.infer(tree, text)
+        except ShapeError as e:
+            self._fail(f"{role}: {e}", role)
+
+    # -- plain attributes ----------------------------------------------------------------
+    id = property(lambda self: self.spec.id)
+    family = property(lambda self: self.spec.family)
+    title = property(lambda self: self.spec.title)
+    kind = property(lambda self: self.spec.kind)
+    wrt = property(lambda self: self.spec.wrt)
+    sources = property(lambda self: self.spec.sources)
+    notes = property(lambda self: self.spec.notes)
+    derivation = property(lambda self: self.spec.derivation)
+    tags = property(lambda self: self.spec.tags)
+    roles = property(lambda self: KINDS[self.spec.kind])
+
+    @property
+    def location(self) -> str:
+        """``file:line`` of the identity in the catalog."""
+        return str(self.spec.location)
+
+    @property
+    def statement(self) -> dict[str, str]:
+        """The expression strings by role, e.g. ``{'f': ..., 'grad': ...}``."""
+        return dict(self.spec.statement)
+
+    @property
+    def assumptions(self) -> dict[str, tuple[str, ...]]:
+        """The hypotheses of the identity, per symbol (only symbols that have any)."""
+        return {s.name: s.assume for s in self.spec.symbols if s.assume}
+
+    def sampling_assumptions(self, name: str) -> frozenset[str]:
+        """Everything random instances of ``name`` satisfy (hypotheses plus conditioning)."""
+        for s in self.spec.symbols:
+            if s.name == name:
+                return assume_mod.closure(s.assume + s.sample)
+        return frozenset()
+
+    def shape(self, name: str) -> str:
+        """The (symbolic) shape of a symbol, e.g. ``'rows(A)xcols(A)'``."""
+        return self.scope.show(self.scope.shape_of_symbol(name))
+
+    def dim_bounds(self, var: Var) -> tuple[int, int]:
+        return self._bounds.get(var, DEFAULT_DIM_BOUNDS)
+
+    # -- numpy ---------------------------------------------------------------------------
+    @cached_property
+    def numpy(self) -> dict:
+        """Numpy callables for each side, by role: keyword arrays in, array or float out."""
+        return {role: numpy_function(t) for role, t in self.typed.items()}
+
+    # -- LaTeX ---------------------------------------------------------------------------
+    @property
+    def latex_names(self) -> dict[str, str]:
+        return {self.direction: r"\mathrm{d}" + symbol_latex(self.wrt)} if self.direction else {}
+
+    @cached_property
+    def latex_parts(self) -> dict[str, str]:
+        """LaTeX of each side, by role."""
+        return {role: to_latex(t, self.latex_names) for role, t in self.typed.items()}
+
+    @cached_property
+    def latex(self) -> str:
+        """The whole identity as display LaTeX, rendered from the verified expressions."""
+        first, claim = self.roles
+        rhs = self.latex_parts[claim]
+        return f"{self.lhs_latex} = {rhs}"
+
+    @property
+    def lhs_latex(self) -> str:
+        """The left side: the derivative being stated, or the lhs of an equality."""
+        first = self.roles[0]
+        f_tex, prec = to_latex_prec(self.typed[first], self.latex_names)
+        if self.kind == "equality":
+            return f_tex
+        x = symbol_latex(self.wrt)
+        paren = "\\left(" + f_tex + "\\right)"
+        wrapped = paren if prec <= ADD else f_tex
+        atom = f_tex if prec >= ATOM else paren
+        if self.kind == "gradient":
+            return "\\frac{\\partial}{\\partial " + x + "} " + wrapped
+        if self.kind == "differential":
+            return "\\mathrm{d}\\," + atom
+        u = self.scope.unifier
+        fshape = self.typed[first].shape
+        xshape = self.scope.shape_of_symbol(self.wrt)
+        if u.is_one(fshape[1]):
+            num = "\\partial " + atom
+        else:
+            num = "\\partial \\operatorname{vec}" + paren
+        if u.is_one(xshape[1]):
+            den = "\\partial " + x + "^{\\top}"
+        else:
+            den = "\\partial \\operatorname{vec}\\left(" + x + "\\right)^{\\top}"
+        return f"\\frac{{{num}}}{{{den}}}"
+
+    def transposed_claim(self) -> N.Node:
+        """The claim transposed and tidied: the other layout of a gradient or Jacobian."""
+        claim = self.typed[self.roles[1]].node
+        return tidy(transpose(claim, self.scope.is_scalar), self.scope.is_scalar)
+
+    @cached_property
+    def layouts(self) -> dict[str, str]:
+        """The result in each layout, as LaTeX, for gradients and Jacobians.
+
+        A gradient is stated with the shape of the variable (the gradient, or denominator,
+        layout); its numerator-layout form is the transpose. A Jacobian is stated in numerator
+        layout; the denominator-layout form is the transpose. Empty for other kinds.
+        """
+        if self.kind not in ("gradient", "jacobian"):
+            return {}
+        stated = self.latex_parts[self.roles[1]]
+        other = to_latex(self.scope.infer(self.transposed_claim()), self.latex_names)
+        if self.kind == "gradient":
+            return {"gradient": stated, "numerator": other}
+        return {"numerator": stated, "denominator": other}
+
+    # -- variants (used by the test suite's mutation and assumption checks) --------------
+    def with_statement(self, role: str, text: str) -> "Identity":
+        """A copy with one expression replaced (same id and location)."""
+        statement = tuple((r, text if r == role else t) for r, t in self.spec.statement)
+        return Identity(dataclasses.replace(self.spec, statement=statement))
+
+    def with_assumptions(self, name: str, assume) -> "Identity":
+        """A copy where symbol ``name`` assumes exactly ``assume`` (and samples nothing extra)."""
+        syms = [dataclasses.replace(s, assume=tuple(assume), sample=()) if s.name == name else s
+                for s in self.spec.symbols]
+        return Identity(dataclasses.replace(self.spec, symbols=tuple(syms)))
+
+    # -- proof ---------------------------------------------------------------------------
+    def verify(self, trials: int = 5, seed: int | None = None, rng=None):
+        """Run the randomized numerical proof; see :func:`matref.verify.verify`."""
+        from matref.verify import verify
+
+        return verify(self, trials=trials, seed=seed, rng=rng)
+
+    def __repr__(self) -> str:
+        return f"<Identity {self.id}: {' ; '.join(f'{r} = {t}' for r, t in self.spec.statement)}>"

@@ -1,0 +1,246 @@
+"""The catalog's data model: frozen dataclasses parsed strictly from YAML.
+
+``from_yaml`` pops every known key and rejects what is left, so a typo in a key is an error
+that names the file, the line and the identity, never a silently ignored field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from matref import assumptions
+from matref.errors import CatalogError
+from matref.loader import LocatedDict
+
+KINDS: dict[str, tuple[str, str]] = {
+    "gradient": ("f", "grad"),
+    "jacobian": ("f", "jacobian"),
+    "differential": ("f", "differential"),
+    "equality": ("lhs", "rhs"),
+}
+"""For each kind, the roles of its two expressions (the function or left side, the claim)."""
+
+_ID = re.compile(r"[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9_]*\Z")
+_MC = re.compile(r"mc2012:(\d+)([a-z]?)\Z")
+_IDENTITY_KEYS = {"id", "title", "kind", "f", "wrt", "grad", "jacobian", "differential", "lhs",
+                  "rhs", "symbols", "sources", "derivation", "notes", "tags", "dims"}
+_SYMBOL_KEYS = {"shape", "assume", "sample", "doc"}
+_FAMILY_KEYS = {"family", "title", "intro", "identities"}
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    name: str
+    shape: str | None = None
+    assume: tuple[str, ...] = ()
+    sample: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class IdentitySpec:
+    id: str
+    family: str
+    title: str
+    kind: str
+    statement: tuple[tuple[str, str], ...]  # ((role, expression text), ...) in kind order
+    wrt: str | None
+    symbols: tuple[SymbolSpec, ...]
+    sources: tuple[str, ...]
+    location: Location
+    notes: str = ""
+    derivation: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    dims: tuple[tuple[str, tuple[int, int]], ...] = ()
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+
+    def line_of(self, key: str) -> Location:
+        return Location(self.location.file, dict(self.lines).get(key, self.location.line))
+
+
+@dataclass(frozen=True)
+class FamilySpec:
+    name: str
+    title: str
+    intro: str
+    identities: tuple[IdentitySpec, ...]
+    location: Location
+
+
+def _unknown_keys(data: LocatedDict, allowed: set[str], where: Location, ident: str | None, what: str):
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (allowed: {', '.join(sorted(allowed))})"
+            raise CatalogError(f"unknown {what} key {key!r}{hint}",
+                               str(Location(where.file, data.line_of(key))), ident)
+
+
+def _string(data: LocatedDict, key: str, loc: Location, ident, required=True, expr=False) -> str | None:
+    if key not in data:
+        if required:
+            raise CatalogError(f"missing required key {key!r}", str(loc), ident)
+        return None
+    value = data[key]
+    if expr and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogError(f"{key!r} must be a non-empty string, got {value!r}",
+                           str(Location(loc.file, data.line_of(key))), ident)
+    return value.strip()
+
+
+def _string_list(data: LocatedDict, key: str, loc: Location, ident) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CatalogError(f"{key!r} must be a list of non-empty strings",
+                           str(Location(loc.file, data.line_of(key))), ident)
+    return tuple(v.strip() for v in value)
+
+
+def _symbols(data, loc: Location, ident: str) -> tuple[SymbolSpec, ...]:
+    if data is None:
+        return ()
+    where = Location(loc.file, getattr(data, "line", loc.line))
+    if not isinstance(data, dict):
+        raise CatalogError("'symbols' must be a mapping from symbol name to its properties", str(where), ident)
+    out = []
+    for name, props in data.items():
+        here = Location(loc.file, data.line_of(name))
+        if not isinstance(name, str) or not re.match(r"[A-Za-z][A-Za-z0-9_]*\Z", name) or name == "I":
+            raise CatalogError(f"{name!r} is not a valid symbol name", str(here), ident)
+        if props is None:
+            props = LocatedDict()
+            props.line, props.key_lines = here.line, {}
+        if not isinstance(props, dict):
+            raise CatalogError(f"symbol {name}: expected a mapping such as {{assume: [symmetric]}}",
+                               str(here), ident)
+        _unknown_keys(props, _SYMBOL_KEYS, here, ident, f"symbol {name}")
+        spec = SymbolSpec(
+            name=name,
+            shape=None if "shape" not in props else str(props["shape"]),
+            assume=_string_list(props, "assume", here, ident),
+            sample=_string_list(props, "sample", here, ident),
+            doc=str(props.get("doc", "") or ""),
+        )
+        for key in ("assume", "sample"):
+            bad = assumptions.unknown(getattr(spec, key))
+            if bad:
+                known = ", ".join(assumptions.VOCABULARY)
+                raise CatalogError(f"symbol {name}: unknown assumption {bad[0]!r} (known: {known})",
+                                   str(Location(loc.file, props.line_of(key))), ident)
+        out.append(spec)
+    return tuple(out)
+
+
+def _dims(data, loc: Location, ident: str):
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        raise CatalogError("'dims' must map a dimension name to [min, max]", str(loc), ident)
+    out = []
+    for name, bounds in data.items():
+        ok = (isinstance(bounds, list) and len(bounds) == 2 and all(type(b) is int for b in bounds)
+              and 1 <= bounds[0] <= bounds[1] <= 12)
+        if not ok:
+            raise CatalogError(f"dims {name}: expected [min, max] with 1 <= min <= max <= 12, got {bounds!r}",
+                               str(Location(loc.file, data.line_of(name))), ident)
+        out.append((str(name), (bounds[0], bounds[1])))
+    return tuple(out)
+
+
+def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
+    """Parse one identity mapping; every problem is a CatalogError at ``file:line``."""
+    line = getattr(data, "line", 0)
+    loc = Location(file, line)
+    if not isinstance(data, dict):
+        raise CatalogError("each entry of 'identities' must be a mapping", str(loc))
+    ident = data.get("id") if isinstance(data.get("id"), str) else None
+    ident_s = _string(data, "id", loc, None)
+    if not _ID.match(ident_s):
+        raise CatalogError(f"id {ident_s!r} must look like '<family>.<lower_snake_name>'",
+                           str(Location(file, data.line_of("id"))), ident)
+    if ident_s.split(".", 1)[0] != family:
+        raise CatalogError(f"id must start with the family name '{family}.'",
+                           str(Location(file, data.line_of("id"))), ident)
+    _unknown_keys(data, _IDENTITY_KEYS, loc, ident, "identity")
+    kind = _string(data, "kind", loc, ident)
+    if kind not in KINDS:
+        raise CatalogError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})",
+                           str(Location(file, data.line_of("kind"))), ident)
+    roles = KINDS[kind]
+    for other in {"f", "grad", "jacobian", "differential", "lhs", "rhs", "wrt"} - set(roles) - (
+        {"wrt"} if kind != "equality" else set()
+    ):
+        if other in data:
+            raise CatalogError(f"key {other!r} does not belong to kind {kind!r} (it uses {', '.join(roles)})",
+                               str(Location(file, data.line_of(other))), ident)
+    statement = tuple((r, _string(data, r, loc, ident, expr=True)) for r in roles)
+    wrt = _string(data, "wrt", loc, ident) if kind != "equality" else None
+    sources = _string_list(data, "sources", loc, ident)
+    if not sources:
+        raise CatalogError("at least one source is required (e.g. mc2012:101, a textbook, or 'derived')",
+                           str(Location(file, data.line_of("sources"))), ident)
+    for s in sources:
+        m = _MC.match(s)
+        if s.startswith("mc2012") and (not m or not 1 <= int(m.group(1)) <= 600):
+            raise CatalogError(f"source {s!r}: write Matrix Cookbook equations as mc2012:N",
+                               str(Location(file, data.line_of("sources"))), ident)
+    derivation = _string_list(data, "derivation", loc, ident)
+    if "derived" in sources and not derivation:
+        raise CatalogError("source 'derived' needs a 'derivation' list of steps", str(loc), ident)
+    notes = data.get("notes", "") or ""
+    if not isinstance(notes, str):
+        raise CatalogError("'notes' must be a string", str(Location(file, data.line_of("notes"))), ident)
+    return IdentitySpec(
+        id=ident_s,
+        family=family,
+        title=_string(data, "title", loc, ident),
+        kind=kind,
+        statement=statement,
+        wrt=wrt,
+        symbols=_symbols(data.get("symbols"), Location(file, data.line_of("symbols")), ident_s),
+        sources=sources,
+        location=loc,
+        notes=notes.strip(),
+        derivation=derivation,
+        tags=_string_list(data, "tags", loc, ident),
+        dims=_dims(data.get("dims"), Location(file, data.line_of("dims")), ident_s),
+        lines=tuple((k, data.line_of(k)) for k in data),
+    )
+
+
+def family_from_yaml(data, name: str, file: str) -> FamilySpec:
+    """Parse a whole family file (already loaded with :func:`matref.loader.load_yaml`)."""
+    if not isinstance(data, dict):
+        raise CatalogError("a catalog file must be a mapping with keys family, title, identities", file)
+    loc = Location(file, data.line)
+    _unknown_keys(data, _FAMILY_KEYS, loc, None, "family")
+    fam = _string(data, "family", loc, None)
+    if fam != name:
+        raise CatalogError(f"family {fam!r} must equal the file name {name!r}",
+                           str(Location(file, data.line_of("family"))))
+    entries = data.get("identities")
+    if not isinstance(entries, list) or not entries:
+        raise CatalogError("'identities' must be a non-empty list", str(Location(file, data.line_of("identities"))))
+    intro = data.get("intro", "") or ""
+    return FamilySpec(
+        name=fam,
+        title=_string(data, "title", loc, None),
+        intro=str(intro).strip(),
+        identities=tuple(identity_from_yaml(e, fam, file) for e in entries),
+        location=loc,
+    )
