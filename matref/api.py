@@ -62,7 +62,12 @@ def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     for n, props in assumptions.items():
         bad = vocab.unknown(props)
         if bad:
-            raise MatrefError(f"--assume {n}={bad[0]}: unknown assumption (known: {', '.join(vocab.VOCABULARY)})")
+            import difflib
+
+            close = difflib.get_close_matches(bad[0], list(vocab.VOCABULARY), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise MatrefError(f"--assume {n}={bad[0]}: unknown assumption; {hint}"
+                              f"(known: {', '.join(vocab.VOCABULARY)})")
     spec = IdentitySpec(id="check.formula", family="check", title="your formula", kind=kind,
                         statement=statement, wrt=wrt if kind != "equality" else None, symbols=symbols,
                         sources=("user",), location=Location("<check>", 0))

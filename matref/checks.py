@@ -213,5 +213,11 @@ def _(n: N.Call, env: Env):
         if n.func in ("tr", "sum"):
             mag = np.abs(mag)
         return value, mag
+    if n.func == "det":
+        # Rounding in a determinant scales with Hadamard's bound prod ||row_i||, not with |det|.
+        m, mm = _mag(n.args[0], env)
+        value = FUNCTIONS["det"].numpy(m)
+        bound = np.prod(np.linalg.norm(mm, axis=1))
+        return value, np.maximum(np.abs(value), bound).reshape(1, 1)
     value = _ev(n, env)
     return value, np.abs(value)

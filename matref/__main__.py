@@ -1,0 +1,7 @@
+"""``python -m matref``: the same as the ``matref`` command."""
+
+import sys
+
+from matref.cli import main
+
+sys.exit(main())

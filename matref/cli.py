@@ -1,0 +1,191 @@
+"""The ``matref`` command: list, show, verify the catalog; check your own formula.
+
+Exit status: 0 when everything holds, 1 when a formula fails its proof, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from matref.errors import MatrefError
+
+EXPRESSION_OPTIONS = ("--f", "--wrt", "--grad", "--jacobian", "--differential", "--lhs", "--rhs",
+                      "--assume", "--shape")
+
+
+def _join_values(argv: list[str]) -> list[str]:
+    """Glue each expression option to its value (``--grad -inv(X).T`` -> ``--grad=-inv(X).T``).
+
+    argparse would otherwise read a value that starts with ``-`` as another option.
+    """
+    out, i = [], 0
+    while i < len(argv):
+        tok = argv[i]
+        if tok in EXPRESSION_OPTIONS and i + 1 < len(argv):
+            out.append(f"{tok}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(tok)
+            i += 1
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="matref", description="An executable, machine-proved reference of matrix calculus.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ls = sub.add_parser("list", help="list the identities of the catalog")
+    ls.add_argument("--family", help="only this family")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+
+    show = sub.add_parser("show", help="show one identity in full")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+
+    ver = sub.add_parser("verify", help="re-prove identities numerically (exit 1 if any fails)")
+    ver.add_argument("ids", nargs="*", metavar="ID", help="identity ids (default: all)")
+    ver.add_argument("--family", help="only this family")
+    ver.add_argument("--trials", type=int, default=5, help="random instances per identity (default 5)")
+    ver.add_argument("--seed", type=int, help="seed of the run (default: fresh, and printed)")
+    ver.add_argument("--json", action="store_true")
+    ver.add_argument("-v", "--verbose", action="store_true", help="every trial of every identity")
+
+    chk = sub.add_parser("check", help="verify your own derivative or equality",
+                         description="Verify a derivative (--f, --wrt and one of --grad, --jacobian, "
+                                     "--differential) or an equality (--lhs, --rhs).")
+    chk.add_argument("--f", help="the function, e.g. 'tr(A @ X @ B)'")
+    chk.add_argument("--wrt", help="the variable, e.g. X")
+    chk.add_argument("--grad", help="claimed gradient, shaped like the variable")
+    chk.add_argument("--jacobian", help="claimed d vec(f) / d vec(wrt), numerator layout, column-major")
+    chk.add_argument("--differential", help="claimed differential, written with d<wrt>, e.g. -inv(X) @ dX @ inv(X)")
+    chk.add_argument("--lhs", help="left side of an equality")
+    chk.add_argument("--rhs", help="right side of an equality")
+    chk.add_argument("--assume", action="append", default=[], metavar="NAME=PROP",
+                     help="assumption on a symbol (symmetric, spd, invertible, orthogonal, diagonal, positive, square); repeatable")
+    chk.add_argument("--shape", action="append", default=[], metavar="NAME=RxC",
+                     help="shape of a symbol: scalar, 'n x n', '3x1'; repeatable")
+    chk.add_argument("--trials", type=int, default=5)
+    chk.add_argument("--seed", type=int)
+    chk.add_argument("--json", action="store_true")
+    return p
+
+
+def _identity_dict(ident) -> dict:
+    return {
+        "id": ident.id, "family": ident.family, "title": ident.title, "kind": ident.kind,
+        "statement": ident.statement, "wrt": ident.wrt, "latex": ident.latex,
+        "layouts": ident.layouts, "assumptions": {k: list(v) for k, v in ident.assumptions.items()},
+        "sources": list(ident.sources), "notes": ident.notes, "derivation": list(ident.derivation),
+        "tags": list(ident.tags), "location": ident.location,
+    }
+
+
+def _select(cat, ids, family):
+    chosen = list(cat.family(family)) if family else list(cat)
+    if ids:
+        wanted = [cat.get(i) for i in ids]
+        chosen = [i for i in wanted if not family or i.family == family]
+    return chosen
+
+
+def cmd_list(args, out) -> int:
+    import matref
+
+    idents = _select(matref.catalog(), [], args.family)
+    if args.json:
+        json.dump([_identity_dict(i) for i in idents], out, indent=1)
+        out.write("\n")
+        return 0
+    width = max(len(i.id) for i in idents)
+    for i in idents:
+        out.write(f"{i.id:<{width}}  {i.kind:<12}  {i.title}\n")
+    out.write(f"{len(idents)} identities\n")
+    return 0
+
+
+def cmd_show(args, out) -> int:
+    import matref
+
+    ident = matref.get(args.id)
+    d = _identity_dict(ident)
+    if args.json:
+        json.dump(d, out, indent=1)
+        out.write("\n")
+        return 0
+    out.write(f"{ident.id}: {ident.title}\n  family {ident.family}, kind {ident.kind}, defined at {ident.location}\n")
+    for role, text in ident.statement.items():
+        out.write(f"  {role:>12}: {text}\n")
+    if ident.wrt:
+        out.write(f"  {'wrt':>12}: {ident.wrt}\n")
+    out.write(f"  {'latex':>12}: {ident.latex}\n")
+    for layout, tex in ident.layouts.items():
+        out.write(f"  {layout + ' layout':>12}: {tex}\n")
+    for name in ident.names:
+        props = ", ".join(ident.assumptions.get(name, ())) or "no assumption"
+        out.write(f"  {'symbol ' + name:>12}: {ident.shape(name)}, {props}\n")
+    out.write(f"  {'sources':>12}: {', '.join(ident.sources)}\n")
+    if ident.notes:
+        out.write(f"  {'notes':>12}: {ident.notes}\n")
+    for step in ident.derivation:
+        out.write(f"  {'step':>12}: {step}\n")
+    return 0
+
+
+def cmd_verify(args, out) -> int:
+    import matref
+
+    idents = _select(matref.catalog(), args.ids, args.family)
+    if args.seed is None:
+        from matref.verify import new_seed
+
+        args.seed = new_seed()
+    reports = [i.verify(trials=args.trials, seed=args.seed) for i in idents]
+    failed = [r for r in reports if not r.ok]
+    if args.json:
+        json.dump([r.to_dict() for r in reports], out, indent=1)
+        out.write("\n")
+    else:
+        for r in reports:
+            out.write((str(r) if (args.verbose or not r.ok) else r.summary()) + "\n")
+        out.write(f"verified {len(reports)} identities with seed {args.seed}: "
+                  f"{len(reports) - len(failed)} hold, {len(failed)} failed\n")
+    return 1 if failed else 0
+
+
+def cmd_check(args, out) -> int:
+    from matref.api import build
+    from matref.verify import verify
+
+    ident = build(args.f, args.wrt, args.grad, args.jacobian, args.differential, args.lhs, args.rhs,
+                  args.assume, args.shape)
+    report = verify(ident, trials=args.trials, seed=args.seed)
+    if args.json:
+        json.dump(report.to_dict(), out, indent=1)
+        out.write("\n")
+    else:
+        out.write(("holds: " if report.ok else "does NOT hold: ") + str(report).split(": ", 1)[1] + "\n")
+    return 0 if report.ok else 1
+
+
+def main(argv: list[str] | None = None, out=None) -> int:
+    """Entry point of the ``matref`` console script; returns the exit status."""
+    out = out or sys.stdout
+    argv = _join_values(list(sys.argv[1:] if argv is None else argv))
+    args = _parser().parse_args(argv)
+    if getattr(args, "trials", 1) is not None and getattr(args, "trials", 1) < 1:
+        print("matref: error: --trials must be at least 1", file=sys.stderr)
+        return 2
+    handler = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "check": cmd_check}[args.command]
+    try:
+        return handler(args, out)
+    except MatrefError as e:
+        print(f"matref: error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
