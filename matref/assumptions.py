@@ -10,10 +10,12 @@ VOCABULARY: dict[str, str] = {
     "orthogonal": "orthogonal: Q^T Q = I",
     "diagonal": "diagonal",
     "positive": "every entry is positive",
+    "posdef": "positive real: x^T A x > 0 for x != 0, not necessarily symmetric",
 }
 
 _IMPLIES: dict[str, frozenset[str]] = {
-    "spd": frozenset({"symmetric", "invertible", "square"}),
+    "spd": frozenset({"symmetric", "invertible", "square", "posdef"}),
+    "posdef": frozenset({"invertible", "square"}),
     "orthogonal": frozenset({"invertible", "square"}),
     "invertible": frozenset({"square"}),
     "symmetric": frozenset({"square"}),
@@ -28,6 +30,7 @@ _WEAKER: dict[str, frozenset[str]] = {
     "orthogonal": frozenset({"invertible"}),
     "diagonal": frozenset({"square"}),
     "positive": frozenset(),
+    "posdef": frozenset({"invertible"}),
 }
 
 STRUCTURAL: tuple[str, ...] = tuple(_WEAKER)

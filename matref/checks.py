@@ -158,11 +158,17 @@ def check_equality(ident, values: dict, sizes: dict, rng=None, dtype=np.float64)
     return [Measurement(err, tol.atol + tol.equality * scale, "lhs against rhs")]
 
 
+EVALUATION_ERRORS = (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError, OverflowError)
+
+
 def check(ident, values: dict, sizes: dict, rng: np.random.Generator) -> list[Measurement]:
-    """Dispatch on the identity's kind."""
-    if ident.kind == "equality":
-        return check_equality(ident, values, sizes, rng)
-    return check_derivative(ident, values, sizes, rng)
+    """Dispatch on the identity's kind; an evaluation that breaks down is a failed check."""
+    try:
+        if ident.kind == "equality":
+            return check_equality(ident, values, sizes, rng)
+        return check_derivative(ident, values, sizes, rng)
+    except EVALUATION_ERRORS as e:
+        return [Measurement(np.inf, 0.0, f"evaluation failed: {e} (is an assumption missing?)")]
 
 
 # -- magnitudes: |a| + |b| through sums, |A| |B| through products -------------------------------

@@ -45,7 +45,7 @@ def draw(rng: np.random.Generator, shape: tuple[int, int], assume=(), kappa: flo
         raise ValueError(f"cannot draw a square matrix of shape {m}x{n}")
     if "positive" in props:
         out = rng.uniform(0.5, 2.0, size=shape)
-        if "invertible" in props or "spd" in props:
+        if "invertible" in props:
             # Positive entries alone give a dominant rank-one part; a strong diagonal keeps
             # the condition number bounded while every entry stays positive.
             out = rng.uniform(0.1, 1.0, size=shape) + n * np.eye(n)
@@ -64,10 +64,20 @@ def draw(rng: np.random.Generator, shape: tuple[int, int], assume=(), kappa: flo
             return q @ np.diag(rng.choice([-1.0, 1.0], size=n)) @ q.T
         return q
     if "diagonal" in props:
-        return np.diag(spectrum(rng, n, kappa, signed="spd" not in props))
+        return np.diag(spectrum(rng, n, kappa, signed="posdef" not in props))
     if "symmetric" in props:
         q = orthogonal(rng, n)
-        return (q * spectrum(rng, n, kappa, signed="spd" not in props)) @ q.T
+        return (q * spectrum(rng, n, kappa, signed="posdef" not in props)) @ q.T
+    if "posdef" in props:
+        # S + K with S SPD (spectrum in [1, kappa]) and K skew: not symmetric, yet sums and
+        # inverses of such matrices stay positive real, hence invertible with sigma_min >= 1,
+        # so A + C B C^T or A + B are well conditioned without symmetric (transpose-blind) samples.
+        q = orthogonal(rng, n)
+        s = (q * spectrum(rng, n, kappa)) @ q.T
+        g = rng.standard_normal((n, n))
+        k = (g - g.T) / 2
+        norm = np.linalg.norm(k, 2)
+        return s + (k * (kappa / 2) / norm if norm > 0 else k)
     if m == 1 and n == 1:
         return spectrum(rng, 1, kappa, signed=True).reshape(1, 1)
     k = min(m, n)

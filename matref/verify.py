@@ -114,6 +114,8 @@ def new_seed() -> int:
 def _draw_sizes(ident, rng: np.random.Generator, index: int, cap: int | None = None) -> dict[Var, int]:
     u = ident.scope.unifier
     dims = [d for name in ident.names for d in ident.scope.shape_of_symbol(name)]
+    # An I whose size no symbol fixes (as in kron(I, A)) gets a random size of its own.
+    dims += [d for typed in ident.typed.values() for shape in typed.shapes.values() for d in shape]
     free = u.free_vars(dims)
     for _ in range(MAX_SIZE_RETRIES):
         sizes = {}

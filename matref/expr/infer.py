@@ -78,8 +78,16 @@ class Scope:
         pending, u.deferred = u.deferred, []
         for a, b, where in pending:
             ra, rb = u.resolve(a), u.resolve(b)
-            fa = ra.factors if isinstance(ra, Prod) else (ra,)
-            fb = rb.factors if isinstance(rb, Prod) else (rb,)
+            fa = list(ra.factors if isinstance(ra, Prod) else (ra,))
+            fb = list(rb.factors if isinstance(rb, Prod) else (rb,))
+            # Cancel the factors both sides share first: p*size(I) = m*p says size(I) = m,
+            # not p = m (which would silently narrow the sizes a proof ever tries).
+            for x in list(fa):
+                for k, y in enumerate(fb):
+                    if x is y or (isinstance(x, int) and x == y):
+                        fa.remove(x)
+                        del fb[k]
+                        break
             if len(fa) == len(fb) and all(u.unify(x, y, where) for x, y in zip(fa, fb)):
                 continue
             u.deferred.append((a, b, where))

@@ -73,7 +73,10 @@ class Env:
     typed: Typed
 
     def size(self, d) -> int:
-        return self.typed.scope.unifier.value(d, self.sizes)
+        try:
+            return self.typed.scope.unifier.value(d, self.sizes)
+        except KeyError as e:
+            raise ShapeError(f"the size {e} of I cannot be inferred from the inputs", self.typed.source) from None
 
 
 def evaluate(typed: Typed, values: dict[str, np.ndarray], sizes: dict[Var, int]) -> np.ndarray:

@@ -1,0 +1,165 @@
+"""Mutation testing: wrong variants of a claim that a sound checker must reject.
+
+Each operator makes the mistakes people make when copying a formula: a dropped or added
+transpose, a swapped product, a flipped sign, a factor of 2, a missing inverse. A mutant
+that is mathematically equivalent to the original on the identity's assumptions (decided
+numerically) is not expected to fail; every other mutant must.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matref import sampling
+from matref.errors import MatrefError
+from matref.expr import nodes as N
+from matref.expr.to_numpy import bind_sizes, evaluate
+from matref.expr.to_source import to_source
+
+
+@dataclass(frozen=True)
+class Mutant:
+    role: str
+    operator: str
+    text: str
+
+
+def _rewrites(node: N.Node):
+    """Yield ``(operator, replacement)`` for one node."""
+    if isinstance(node, N.Transpose):
+        yield "drop transpose", node.arg
+    if isinstance(node, N.Symbol):
+        yield "add transpose", N.Transpose(node)
+    if isinstance(node, N.MatMul):
+        yield "swap product", N.MatMul(node.right, node.left)
+    if isinstance(node, N.Neg):
+        yield "flip sign", node.arg
+    if isinstance(node, N.Sub):
+        yield "flip sign", N.Add(node.left, node.right)
+    if isinstance(node, N.Add):
+        yield "flip sign", N.Sub(node.left, node.right)
+    if isinstance(node, N.Number):
+        yield "factor 2", N.Number(1 if node.value == 2 else node.value * 2)
+    if isinstance(node, N.Call) and node.func in ("inv", "pinv"):
+        yield "missing inverse", node.args[0]
+    if isinstance(node, N.Call) and node.func == "kron":
+        yield "swap product", N.Call("kron", (node.args[1], node.args[0]))
+
+
+def _replace_everywhere(root: N.Node):
+    """Every tree obtained from ``root`` by rewriting exactly one node."""
+    for op, new in _rewrites(root):
+        yield op, new
+    kids = root.children()
+    for k, child in enumerate(kids):
+        for op, new_child in _replace_everywhere(child):
+            yield op, N.replace_children(root, kids[:k] + (new_child,) + kids[k + 1:])
+
+
+def mutants(ident) -> list[Mutant]:
+    """Distinct syntactic mutants of the claim (and of the lhs of an equality)."""
+    roles = ["lhs", "rhs"] if ident.kind == "equality" else [ident.roles[1]]
+    out, seen = [], set()
+    for role in roles:
+        root = ident.typed[role].node
+        original = to_source(root)
+        candidates = list(_replace_everywhere(root))
+        candidates += [("flip sign", N.Neg(root)), ("factor 2", N.Mul(N.Number(2), root))]
+        for op, tree in candidates:
+            text = to_source(tree)
+            if text != original and (role, text) not in seen:
+                seen.add((role, text))
+                out.append(Mutant(role, op, text))
+    return out
+
+
+def _claim_values(ident, role, values, direction):
+    sizes = bind_sizes(ident.scope, values, ident.names)
+    if ident.kind == "differential":
+        values = dict(values)
+        values[ident.direction] = direction
+    out = evaluate(ident.typed[role], values, sizes)
+    if ident.kind == "gradient":
+        out = sampling.project(out, ident.sampling_assumptions(ident.wrt))
+    return out
+
+
+def compare(original, mutant, role: str, seed: int = 0, instances: int = 3) -> str:
+    """``"equivalent"``, ``"different"`` or ``"ill-typed"``: how ``mutant`` relates to ``original``.
+
+    Instances are drawn for the original identity (every size at least 2 where allowed), so a
+    mutant is judged on the domain the identity is stated for: one that cannot even be evaluated
+    there (it forces a size to 1, or a rectangular matrix to be square) is ill-typed. For a
+    gradient the claims are compared after projection onto the variable's structured space,
+    where a gradient is defined; a mutated equality is equivalent when it still holds.
+    """
+    from matref.errors import ShapeError
+    from matref.verify import draw_instance
+
+    rng = np.random.default_rng(seed)
+    other = "lhs" if role == "rhs" else "rhs"
+    for _ in range(instances):
+        values, _, _ = draw_instance(original, rng, index=0)
+        direction = None
+        if original.kind == "differential":
+            direction = sampling.direction(rng, values[original.wrt], original.sampling_assumptions(original.wrt))
+        a = b = None
+        try:
+            with np.errstate(all="ignore"), _as_inequivalent():
+                if mutant.kind == "equality":
+                    sizes = bind_sizes(mutant.scope, values, mutant.names)
+                    a = evaluate(mutant.typed[role], values, sizes)
+                    b = evaluate(mutant.typed[other], values, sizes)
+                else:
+                    a = _claim_values(original, role, values, direction)
+                    b = _claim_values(mutant, role, values, direction)
+        except ShapeError:
+            return "ill-typed"
+        if a is None or b is None or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            return "different"
+        if a.shape != b.shape:
+            return "ill-typed"
+        scale = max(np.linalg.norm(a), np.linalg.norm(b), 1e-300)
+        if np.linalg.norm(a - b) > 1e-8 * scale:
+            return "different"
+    return "equivalent"
+
+
+class _as_inequivalent:
+    """Swallow evaluation errors: a mutant that cannot even be evaluated is not equivalent."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        from matref.checks import EVALUATION_ERRORS
+
+        return kind is not None and issubclass(kind, EVALUATION_ERRORS)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    mutant: Mutant
+    status: str  # "killed", "ill-typed" (rejected by shape inference), "equivalent", "survived"
+    detail: str = ""
+
+
+def run(ident, trials: int = 3, seed: int = 0) -> list[Outcome]:
+    """Classify every mutant of ``ident``: a sound checker leaves no ``survived`` outcome."""
+    outcomes = []
+    for m in mutants(ident):
+        try:
+            variant = ident.with_statement(m.role, m.text)
+        except MatrefError as e:
+            outcomes.append(Outcome(m, "ill-typed", str(e).splitlines()[0]))
+            continue
+        verdict = compare(ident, variant, m.role, seed)
+        if verdict != "different":
+            outcomes.append(Outcome(m, verdict, "" if verdict == "equivalent" else
+                                    "cannot be evaluated on the shapes the identity is stated for"))
+            continue
+        report = variant.verify(trials=trials, seed=seed)
+        outcomes.append(Outcome(m, "survived" if report.ok else "killed", report.summary()))
+    return outcomes
