@@ -76,9 +76,13 @@ class Identity:
                 self._fail(f"wrt: {spec.wrt!r} does not appear in f = {spec.statement[0][1]!r}", "wrt")
             if extra:
                 self._fail(f"{claim}: symbol {extra[0]!r} does not appear in f", claim)
-            if declared.get(spec.wrt) and set(declared[spec.wrt].sample) - set(declared[spec.wrt].assume):
-                self._fail(f"symbol {spec.wrt}: the variable cannot carry 'sample' structure "
-                           "(directions would leave the space the identity is stated on)", "symbols")
+            var = declared.get(spec.wrt)
+            if var and var.sample:
+                tangent = {"symmetric", "diagonal", "orthogonal"}
+                added = (assume_mod.closure(var.assume + var.sample) - assume_mod.closure(var.assume)) & tangent
+                if added:
+                    self._fail(f"symbol {spec.wrt}: 'sample: {sorted(added)[0]}' on the variable would restrict "
+                               "the directions of the proof; state it under 'assume' instead", "symbols")
         all_names = used + [n for n in extra if n not in used]
         for name in declared:
             if name not in all_names:
