@@ -1,0 +1,57 @@
+"""Mutation testing: every wrong variant of every identity must be rejected."""
+
+from __future__ import annotations
+
+import collections
+import json
+
+import pytest
+
+import matref
+from matref import mutate
+
+IDS = matref.catalog().ids
+
+
+@pytest.mark.parametrize("ident_id", IDS)
+def test_every_wrong_mutant_is_rejected(ident_id, seed, record_property):
+    outcomes = mutate.run(matref.get(ident_id), trials=3, seed=seed)
+    counts = collections.Counter(o.status for o in outcomes)
+    record_property("mutation", json.dumps(counts))
+    survivors = [f"{o.mutant.operator}: {o.mutant.role} = {o.mutant.text}" for o in outcomes
+                 if o.status == "survived"]
+    assert not survivors, "wrong formulas accepted:\n" + "\n".join(survivors)
+
+
+def test_operators_generate_the_usual_mistakes():
+    ident = matref.get("trace.grad_axb")  # grad A.T @ B.T
+    texts = {m.text for m in mutate.mutants(ident)}
+    assert "A @ B.T" in texts  # dropped transpose
+    assert "B.T @ A.T" in texts  # swapped product
+    assert "-(A.T @ B.T)" in texts  # flipped sign
+    assert "2 * (A.T @ B.T)" in texts  # factor 2
+    inv = matref.get("inverse.diff_inv")  # -inv(X) @ dX @ inv(X)
+    assert "-X @ dX @ inv(X)" in {m.text for m in mutate.mutants(inv)}  # missing inverse
+
+
+def test_equivalence_is_judged_on_the_stated_domain():
+    ident = matref.get("trace.grad_axb")
+    by_text = {o.mutant.text: o.status for o in mutate.run(ident)}
+    assert by_text["A @ B.T"] in ("killed", "ill-typed")
+    assert by_text["B.T @ A.T"] in ("killed", "ill-typed")
+    assert by_text["-(A.T @ B.T)"] == "killed"
+    # With B assumed symmetric, B.T and B are the same claim: not a wrong formula.
+    quad = matref.get("quadratic.grad_xtbx_symmetric")
+    assert quad.statement["grad"] == "2 * B @ x"
+    statuses = {o.mutant.text: o.status for o in mutate.run(quad)}
+    assert statuses["2 * B.T @ x"] == "equivalent"
+    assert statuses["1 * B @ x"] == "killed"
+
+
+def test_a_blind_checker_would_be_caught(monkeypatch, seed):
+    """If verification accepted everything, mutants would survive: the test has teeth."""
+    from matref import checks
+
+    monkeypatch.setattr(checks, "check", lambda ident, values, sizes, rng: [checks.Measurement(0.0, 1.0, "blind")])
+    outcomes = mutate.run(matref.get("trace.grad_axb"), trials=2, seed=seed)
+    assert any(o.status == "survived" for o in outcomes)
