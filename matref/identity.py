@@ -178,7 +178,8 @@ class Identity:
     @cached_property
     def numpy(self) -> dict:
         """Numpy callables for each side, by role: keyword arrays in, array or float out."""
-        return {role: numpy_function(t) for role, t in self.typed.items()}
+        accept = self.names + ([self.direction] if self.direction else [])
+        return {role: numpy_function(t, accept) for role, t in self.typed.items()}
 
     # -- LaTeX ---------------------------------------------------------------------------
     @property
@@ -230,6 +231,16 @@ class Identity:
         claim = self.typed[self.roles[1]].node
         return tidy(transpose(claim, self.scope.is_scalar), self.scope.is_scalar)
 
+    def transposed_typed(self) -> Typed:
+        """:meth:`transposed_claim`, typed in a fork of this identity's scope (which stays as it was)."""
+        scope = self.scope.fork()
+        typed = scope.infer(self.transposed_claim())
+        rows, cols = self.typed[self.roles[1]].shape
+        scope.unifier.unify(typed.shape[0], cols)
+        scope.unifier.unify(typed.shape[1], rows)
+        scope.settle()
+        return typed
+
     @cached_property
     def layouts(self) -> dict[str, str]:
         """The result in each layout, as LaTeX, for gradients and Jacobians.
@@ -241,7 +252,7 @@ class Identity:
         if self.kind not in ("gradient", "jacobian"):
             return {}
         stated = self.latex_parts[self.roles[1]]
-        other = to_latex(self.scope.infer(self.transposed_claim()), self.latex_names)
+        other = to_latex(self.transposed_typed(), self.latex_names)
         if self.kind == "gradient":
             return {"gradient": stated, "numerator": other}
         return {"numerator": stated, "denominator": other}

@@ -182,7 +182,9 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
         values, sizes, shapes = draw_instance(ident, trial_rng, index)
         measurements = checks.check(ident, values, sizes, trial_rng)
         worst = max(measurements, key=lambda m: m.ratio)
-        results.append(Trial(index, trial_seed, shapes, worst.error, worst.tolerance, worst.ok, worst.what))
+        failing = list(dict.fromkeys(m.what for m in measurements if not m.ok))
+        what = "; ".join(failing) if failing else worst.what
+        results.append(Trial(index, trial_seed, shapes, worst.error, worst.tolerance, worst.ok, what))
         if not worst.ok and failed_at is None:
             failed_at = trial_seed
     ok = all(t.ok for t in results)

@@ -55,7 +55,19 @@ class Unifier:
 
     def __init__(self):
         self._parent: dict[Var, Dim] = {}
+        self._strict: set[Var] = set()  # variables made strict by unification with a strict one
         self.deferred: list[tuple[Dim, Dim, object]] = []
+
+    def copy(self) -> "Unifier":
+        """An independent copy: unifying in it leaves this unifier untouched."""
+        other = Unifier()
+        other._parent = dict(self._parent)
+        other._strict = set(self._strict)
+        other.deferred = list(self.deferred)
+        return other
+
+    def strict(self, v: Var) -> bool:
+        return v.strict or v in self._strict
 
     # -- resolution -------------------------------------------------------------------
     def resolve(self, d: Dim) -> Dim:
@@ -101,10 +113,10 @@ class Unifier:
             return False
         for v, other in ((a, b), (b, a)):
             if isinstance(v, Var) and not self._occurs(v, other):
-                if v.strict and isinstance(other, int):
+                if self.strict(v) and isinstance(other, int):
                     return False
-                if isinstance(other, Var):
-                    other.strict = other.strict or v.strict
+                if isinstance(other, Var) and self.strict(v):
+                    self._strict.add(other)
                 self._parent[v] = other
                 return True
         self.deferred.append((a, b, where))

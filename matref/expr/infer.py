@@ -92,10 +92,15 @@ class Scope:
                 continue
             u.deferred.append((a, b, where))
 
+    def fork(self) -> "Scope":
+        """An independent copy: inferring new expressions in it leaves this scope untouched."""
+        return Scope(self.unifier.copy(), dict(self.symbols), dict(self.dims))
+
     def is_scalar(self, node: N.Node) -> bool:
-        """Whether ``node`` (typed in this scope or built from its symbols) is 1x1."""
+        """Whether ``node`` (built from this scope's symbols) is 1x1. Has no side effects."""
+        scope = self.fork()
         try:
-            return self.unifier.is_scalar(self.infer(node).shape)
+            return scope.unifier.is_scalar(scope.infer(node).shape)
         except ShapeError:
             return False
 

@@ -61,8 +61,12 @@ def bind_sizes(scope: Scope, values: dict[str, np.ndarray], names) -> dict[Var, 
         if want != n:
             raise ShapeError(f"{label}, but the other inputs make that size {want}")
     for a, b, where in u.deferred:
-        if u.value(a, sizes) != u.value(b, sizes):
-            raise ShapeError(f"sizes {u.value(a, sizes)} and {u.value(b, sizes)} must be equal")
+        try:
+            va, vb = u.value(a, sizes), u.value(b, sizes)
+        except KeyError:
+            continue  # involves a size no input fixes (an I's); evaluation reports it if used
+        if va != vb:
+            raise ShapeError(f"sizes {va} and {vb} must be equal")
     return sizes
 
 
@@ -134,7 +138,7 @@ def _(n: N.Call, env: Env):
     return FUNCTIONS[n.func].numpy(*args, *n.params)
 
 
-def numpy_function(typed: Typed):
+def numpy_function(typed: Typed, accept=()):
     """A numpy callable for ``typed``: keyword arrays in, array (or float for 1x1) out.
 
     Examples
@@ -149,13 +153,15 @@ def numpy_function(typed: Typed):
     from matref.expr.nodes import symbols
 
     names = symbols(typed.node)
+    allowed = set(names) | set(accept)
 
     def call(**values):
-        unknown = set(values) - set(names)
+        unknown = set(values) - allowed
         if unknown:
             raise ShapeError(f"unexpected argument(s) {sorted(unknown)}; the expression uses {names}")
         arrays = {k: as_matrix(v, k) for k, v in values.items()}
-        sizes = bind_sizes(typed.scope, arrays, names)
+        # Bind sizes from every argument given: the claim "I" takes its size from X.
+        sizes = bind_sizes(typed.scope, arrays, names + [k for k in arrays if k not in names])
         out = evaluate(typed, arrays, sizes)
         if out.shape == (1, 1):
             return out[0, 0].item()

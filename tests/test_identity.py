@@ -1,0 +1,59 @@
+"""Identity objects: attributes, LaTeX in both layouts, variants."""
+
+from __future__ import annotations
+
+import matref
+
+
+def test_attributes():
+    ident = matref.get("trace.grad_axb")
+    assert ident.family == "trace" and ident.kind == "gradient" and ident.wrt == "X"
+    assert ident.statement == {"f": "tr(A @ X @ B)", "grad": "A.T @ B.T"}
+    assert ident.roles == ("f", "grad")
+    assert "mc2012:101" in ident.sources
+    assert ident.location.startswith("matref/identities/trace.yaml:")
+    assert ident.names == ["A", "X", "B"]
+
+
+def test_latex_and_layouts():
+    ident = matref.get("trace.grad_axb")
+    assert ident.latex == (r"\frac{\partial}{\partial X} \operatorname{tr}\left(A X B\right) = A^{\top} B^{\top}")
+    assert ident.layouts == {"gradient": r"A^{\top} B^{\top}", "numerator": "B A"}
+    jac = matref.get("vec.jac_axb") if "vec.jac_axb" in matref.catalog() else None
+    jacobians = [i for i in matref.catalog() if i.kind == "jacobian"]
+    assert jacobians
+    for j in jacobians:
+        assert set(j.layouts) == {"numerator", "denominator"}
+        assert r"\partial" in j.latex
+    diff = matref.get("inverse.diff_inv")
+    assert diff.latex.startswith(r"\mathrm{d}\,") and r"\mathrm{d}X" in diff.latex
+    assert diff.layouts == {}
+    del jac
+
+
+def test_numerator_layout_is_the_transpose_numerically():
+    import numpy as np
+
+    from matref.expr.to_numpy import numpy_function
+
+    from matref.verify import draw_instance
+
+    checked = 0
+    for ident in [i for i in matref.catalog() if i.kind in ("gradient", "jacobian")]:
+        other = numpy_function(ident.transposed_typed(), accept=ident.names)
+        values, _, _ = draw_instance(ident, np.random.default_rng(1))
+        stated = ident.numpy[ident.roles[1]](**values)
+        flipped = other(**values)
+        assert np.allclose(np.atleast_2d(stated).T, np.atleast_2d(flipped)), ident.id
+        checked += 1
+    assert checked >= 50
+
+
+def test_variants_keep_id_and_change_claim(seed):
+    ident = matref.get("quadratic.grad_xtbx_symmetric")
+    wrong = ident.with_statement("grad", "B @ x")
+    assert wrong.id == ident.id and wrong.statement["grad"] == "B @ x"
+    assert not wrong.verify(trials=3, seed=seed).ok
+    general = ident.with_assumptions("B", [])
+    assert general.assumptions == {}
+    assert not general.verify(trials=3, seed=seed).ok
