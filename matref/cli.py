@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--json", action="store_true")
     ver.add_argument("-v", "--verbose", action="store_true", help="every trial of every identity")
 
+    sub.add_parser("schema", help="print the JSON Schema of the catalog's YAML files")
+
     chk = sub.add_parser("check", help="verify your own derivative or equality",
                          description="Verify a derivative (--f, --wrt and one of --grad, --jacobian, "
                                      "--differential) or an equality (--lhs, --rhs).")
@@ -169,6 +171,13 @@ def cmd_check(args, out) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_schema(args, out) -> int:
+    from matref.jsonschema import render
+
+    out.write(render())
+    return 0
+
+
 def main(argv: list[str] | None = None, out=None) -> int:
     """Entry point of the ``matref`` console script; returns the exit status."""
     out = out or sys.stdout
@@ -177,7 +186,8 @@ def main(argv: list[str] | None = None, out=None) -> int:
     if getattr(args, "trials", 1) is not None and getattr(args, "trials", 1) < 1:
         print("matref: error: --trials must be at least 1", file=sys.stderr)
         return 2
-    handler = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "check": cmd_check}[args.command]
+    handler = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "check": cmd_check,
+               "schema": cmd_schema}[args.command]
     try:
         return handler(args, out)
     except MatrefError as e:
