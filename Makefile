@@ -7,11 +7,15 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: test verify book serve bench clean help
+.PHONY: test verify book book-ci serve test-book test-browser bench clean help
 
 help:
 	@echo "make test    create .venv, install matref with its test extras, run every test (re-verifies the catalog)"
-	@echo "make book    build the handbook into _build/html"
+	@echo "make book    build the handbook into _build/html (cached execution: fast when nothing changed)"
+	@echo "make serve   build, then serve the handbook on http://127.0.0.1:$(PORT)"
+	@echo "make book-ci build the handbook from scratch, every cell executed (what CI runs)"
+	@echo "make test-book     slow handbook tests: a broken catalog must fail the build, naming the identity"
+	@echo "make test-browser  open built pages in headless Chromium and check the formulas are typeset"
 	@echo "make verify  re-prove every identity from the command line"
 	@echo "make bench   speed of the numerical proofs"
 
@@ -31,8 +35,44 @@ verify: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/bench_verify.py
 
-book:
-	@echo "make book: the handbook is not built yet (issue 3); nothing to do."
+# -- the handbook (Sphinx + myst-nb; configuration in conf/, sources in book/) ---------------------
+PORT        ?= 8000
+BOOK_OUT    := _build/html
+SPHINX      := $(BIN)/sphinx-build -j 2 -W --keep-going -c conf -d _build/doctrees
+BOOK_STAMP  := $(VENV)/.book-installed
+
+$(BOOK_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[book]'
+	@touch $@
+
+# Pages whose proofs are unchanged come from the execution cache (_build/.jupyter_cache).
+book: $(BOOK_STAMP)
+	$(SPHINX) book $(BOOK_OUT)
+	@echo "The handbook is in $(BOOK_OUT)/index.html"
+
+# CI: no cache, no previous output: every cell runs again and every page is read again.
+book-ci: $(BOOK_STAMP)
+	rm -rf $(BOOK_OUT) _build/doctrees _build/jupyter_execute
+	$(SPHINX) -E -D nb_execution_mode=force book $(BOOK_OUT)
+
+serve: book
+	@echo "Serving $(BOOK_OUT) on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory $(BOOK_OUT)
+
+test-book: $(BOOK_STAMP) $(VENV)/.test-installed
+	MATREF_BOOK_TESTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_book.py
+
+# Chromium comes from Debian: installed here with apt-get when running as root, otherwise the
+# browser test is skipped with a message saying how to install it.
+test-browser: book $(VENV)/.test-installed
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is not installed and this is not root: the browser test will be skipped (sudo apt-get install chromium)"; \
+	  fi
+	MATREF_BOOK_TESTS=1 $(BIN)/python -m pytest -q -rs -p no:cacheprovider tests/test_browser.py
 
 clean:
 	rm -rf _build .pytest_cache
