@@ -48,7 +48,7 @@ def closure(names) -> frozenset[str]:
     Examples
     --------
     >>> sorted(closure(["spd"]))
-    ['invertible', 'spd', 'square', 'symmetric']
+    ['invertible', 'posdef', 'spd', 'square', 'symmetric']
     """
     out = set(names)
     todo = list(out)

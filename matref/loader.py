@@ -39,8 +39,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
         if not isinstance(key, (str, int, float, bool)) or key is None:
             raise CatalogError(f"a key must be a plain string, not {key!r}", f"{loader.filename}:{line}")
         if key in out:
+            ident = next((v.value for k, v in node.value
+                          if isinstance(k, yaml.ScalarNode) and k.value == "id" and isinstance(v, yaml.ScalarNode)), None)
             raise CatalogError(
-                f"duplicate key {key!r} (first at line {out.key_lines[key]})", f"{loader.filename}:{line}"
+                f"duplicate key {key!r} (first at line {out.key_lines[key]})", f"{loader.filename}:{line}", ident
             )
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = line
@@ -63,7 +65,12 @@ def load_yaml(path: Path | str, text: str | None = None):
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
+        # An unclosed quote or bracket is found at the end of the file; its context_mark is
+        # where it opened, which is where the fix belongs.
+        mark = e.problem_mark
+        at_end = any(w in (e.problem or "") for w in ("end of stream", "<stream end>"))
+        if e.context_mark is not None and (mark is None or at_end):
+            mark = e.context_mark
         line = mark.line + 1 if mark else 0
         problem = " ".join(filter(None, [e.context, e.problem]))
         raise CatalogError(f"YAML syntax: {problem}", f"{loader.filename}:{line}") from None

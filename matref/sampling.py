@@ -44,14 +44,12 @@ def draw(rng: np.random.Generator, shape: tuple[int, int], assume=(), kappa: flo
     if "square" in props and m != n:
         raise ValueError(f"cannot draw a square matrix of shape {m}x{n}")
     if "positive" in props:
-        out = rng.uniform(0.5, 2.0, size=shape)
-        if "invertible" in props:
-            # Positive entries alone give a dominant rank-one part; a strong diagonal keeps
-            # the condition number bounded while every entry stays positive.
-            out = rng.uniform(0.1, 1.0, size=shape) + n * np.eye(n)
-            if "symmetric" in props:
-                out = (out + out.T) / 2
-        elif "symmetric" in props:
+        # Positive entries alone give a dominant rank-one part (ill conditioned); a strong
+        # diagonal keeps the condition number bounded while every entry stays positive.
+        out = rng.uniform(0.1, 1.0, size=shape)
+        k = min(m, n)
+        out[np.arange(k), np.arange(k)] += max(m, n)
+        if "symmetric" in props:
             out = (out + out.T) / 2
         if "diagonal" in props:
             out = np.diag(np.diag(out))
@@ -72,12 +70,13 @@ def draw(rng: np.random.Generator, shape: tuple[int, int], assume=(), kappa: flo
         # S + K with S SPD (spectrum in [1, kappa]) and K skew: not symmetric, yet sums and
         # inverses of such matrices stay positive real, hence invertible with sigma_min >= 1,
         # so A + C B C^T or A + B are well conditioned without symmetric (transpose-blind) samples.
+        # sigma_min >= 1 (symmetric part >= I) and sigma_max <= kappa/2 + kappa/2 = kappa.
         q = orthogonal(rng, n)
-        s = (q * spectrum(rng, n, kappa)) @ q.T
+        s = (q * spectrum(rng, n, max(kappa / 2, 1.0))) @ q.T
         g = rng.standard_normal((n, n))
         k = (g - g.T) / 2
         norm = np.linalg.norm(k, 2)
-        return s + (k * (kappa / 2) / norm if norm > 0 else k)
+        return s + (k * (kappa / 2) * rng.uniform(0.2, 1.0) / norm if norm > 0 else k)
     if m == 1 and n == 1:
         return spectrum(rng, 1, kappa, signed=True).reshape(1, 1)
     k = min(m, n)
@@ -94,7 +93,15 @@ def direction(rng: np.random.Generator, point: np.ndarray, assume=()) -> np.ndar
     """
     props = closure(assume)
     g = rng.standard_normal(point.shape)
-    if "orthogonal" in props and "diagonal" not in props:
+    if "orthogonal" in props and "diagonal" in props:
+        v = np.zeros_like(point)  # diagonal orthogonal matrices are isolated points (+-1 on the diagonal)
+    elif "orthogonal" in props and "symmetric" in props:
+        # Q = U D U^T with D = +-1: moving U along U K (K skew) gives dQ = U (K D - D K) U^T.
+        w, u = np.linalg.eigh((point + point.T) / 2)
+        k = g - g.T
+        d = np.diag(np.sign(w))
+        v = u @ (k @ d - d @ k) @ u.T
+    elif "orthogonal" in props:
         s = g - g.T
         v = point @ s if point.shape[0] > 1 else np.zeros_like(point)
     elif "diagonal" in props:

@@ -39,6 +39,7 @@ class Scope:
     unifier: Unifier = field(default_factory=Unifier)
     symbols: dict[str, Shape] = field(default_factory=dict)
     dims: dict[str, Var] = field(default_factory=dict)
+    typed: list = field(default_factory=list)  # every expression inferred here, for error messages
 
     def dim(self, name: str) -> Var:
         """The named dimension ``name`` (created on first use)."""
@@ -54,6 +55,8 @@ class Scope:
         m = _SHAPE_TEXT.match(t)
         if not m:
             raise ValueError(f"shape {text!r} is not 'scalar' or 'R x C' (e.g. 'n x n', 'm x 1', '3 x 2')")
+        if any(p.isdigit() and int(p) < 1 for p in m.groups()):
+            raise ValueError(f"shape {text!r}: sizes must be at least 1")
         return tuple(int(p) if p.isdigit() else self.dim(p) for p in m.groups())
 
     def declare(self, name: str, shape: Shape) -> None:
@@ -94,7 +97,7 @@ class Scope:
 
     def fork(self) -> "Scope":
         """An independent copy: inferring new expressions in it leaves this scope untouched."""
-        return Scope(self.unifier.copy(), dict(self.symbols), dict(self.dims))
+        return Scope(self.unifier.copy(), dict(self.symbols), dict(self.dims), list(self.typed))
 
     def is_scalar(self, node: N.Node) -> bool:
         """Whether ``node`` (built from this scope's symbols) is 1x1. Has no side effects."""
@@ -111,10 +114,13 @@ class Scope:
         """Infer the shape of every sub-expression of ``node``; raise ShapeError on a misfit."""
         typed = Typed(node, source or to_source(node), self, {})
         typed.shape = _infer(node, typed)
+        self.typed.append(typed)
         for a, b, where in list(self.unifier.deferred):
             ra, rb = self.unifier.resolve(a), self.unifier.resolve(b)
             if isinstance(ra, int) and isinstance(rb, int) and ra != rb and isinstance(where, N.Node):
-                typed.fail(where, f"sizes {ra} and {rb} must be equal")
+                # The constraint may come from an earlier expression: quote that one.
+                owner = next((t for t in self.typed if id(where) in t.shapes), typed)
+                owner.fail(where, f"sizes {ra} and {rb} must be equal")
         return typed
 
 

@@ -7,6 +7,7 @@ handler into matref's own nodes, anything else is rejected with its position.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from functools import singledispatch
 
@@ -111,6 +112,8 @@ def _translate(a: ast.AST, t: _Translator, depth: int) -> N.Node:
 def _(a: ast.Constant, t: _Translator, depth: int) -> N.Node:
     if type(a.value) not in (int, float):
         t.fail(a, f"only real numbers are allowed as constants, not {a.value!r}")
+    if isinstance(a.value, float) and not math.isfinite(a.value):
+        t.fail(a, "number too large (it overflows to infinity)")
     return N.Number(a.value, span=t.span(a))
 
 

@@ -21,7 +21,9 @@ from matref.expr.infer import Scope, Typed
 def as_matrix(value, name: str = "value") -> np.ndarray:
     """Coerce a user value to a 2-D array: scalars to 1x1, 1-D arrays to columns."""
     a = np.asarray(value)
-    if a.dtype == object or not (np.issubdtype(a.dtype, np.number)):
+    if np.issubdtype(a.dtype, np.integer):
+        a = a.astype(float)  # integer arithmetic would overflow silently (3 ** 40)
+    if a.dtype == object or a.dtype == bool or not (np.issubdtype(a.dtype, np.number)):
         raise ShapeError(f"{name}: expected numbers, got an array of {a.dtype}")
     if a.ndim == 0:
         return a.reshape(1, 1)

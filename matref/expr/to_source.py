@@ -68,6 +68,8 @@ def _(n: N.Pow):
 
 @_src.register
 def _(n: N.Transpose):
+    if isinstance(n.arg, N.Number):  # "2.T" would read as the float "2." then a name
+        return f"({_num(n.arg.value)}).T", _ATOM
     return _p(n.arg, _ATOM) + ".T", _ATOM
 
 

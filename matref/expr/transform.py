@@ -18,7 +18,7 @@ def transpose(node: N.Node, is_scalar=lambda n: False) -> N.Node:
     >>> str(transpose(parse("A.T @ B.T")))
     'B @ A'
     >>> str(transpose(parse("-inv(X).T @ A")))
-    '-A.T @ inv(X)'
+    'A.T @ -inv(X)'
     """
     return _t(node, is_scalar)
 
@@ -96,7 +96,7 @@ def tidy(node: N.Node, is_scalar=lambda n: False) -> N.Node:
     --------
     >>> from matref.expr.parse import parse
     >>> str(tidy(parse("A.T @ -inv(X)")))
-    '-A.T @ inv(X)'
+    '-(A.T @ inv(X))'
     """
     kids = tuple(tidy(c, is_scalar) for c in node.children())
     node = N.replace_children(node, kids) if kids else node
