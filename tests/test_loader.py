@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import line_of
 
 from matref.catalog import DEFAULT_DIR, load_catalog
 from matref.errors import CatalogError, ExprError, MatrefError, ShapeError
@@ -30,11 +31,6 @@ def write(directory: Path, name: str, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
 
-
-def line_of(text: str, marker: str, occurrence: int = 1) -> int:
-    """1-based line of the ``occurrence``-th line containing ``marker``."""
-    hits = [i + 1 for i, line in enumerate(text.splitlines()) if marker in line]
-    return hits[occurrence - 1]
 
 
 def catalog_error(directory: Path) -> CatalogError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import line_of
 
 from matref.catalog import load_catalog
 from matref.errors import CatalogError
@@ -30,10 +31,6 @@ identities:
 
 SIZES = "    symbols:\n      A: {shape: 3 x 2}\n      X: {shape: 2 x 4}\n      B: {shape: 4 x 3}\n"
 
-
-def line_of(text: str, marker: str, occurrence: int = 1) -> int:
-    hits = [i + 1 for i, line in enumerate(text.splitlines()) if marker in line]
-    return hits[occurrence - 1]
 
 
 def load_error(tmp_path: Path, text: str) -> tuple[str, str]:

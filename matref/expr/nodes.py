@@ -54,35 +54,34 @@ class Neg(Node):
 
 
 @dataclass(frozen=True)
-class Add(Node):
+class Binary(Node):
     left: Node
     right: Node
 
 
 @dataclass(frozen=True)
-class Sub(Node):
-    left: Node
-    right: Node
+class Add(Binary):
+    pass
 
 
 @dataclass(frozen=True)
-class Mul(Node):
+class Sub(Binary):
+    pass
+
+
+@dataclass(frozen=True)
+class Mul(Binary):
     """``*``: elementwise product, or scaling when one side is 1x1."""
 
-    left: Node
-    right: Node
+
+@dataclass(frozen=True)
+class Div(Binary):
+    pass
 
 
 @dataclass(frozen=True)
-class Div(Node):
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class MatMul(Node):
-    left: Node
-    right: Node
+class MatMul(Binary):
+    pass
 
 
 @dataclass(frozen=True)
