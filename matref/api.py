@@ -36,9 +36,10 @@ def _split(item: str, what: str, form: str):
 
 
 def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=None, rhs=None,
-          assume=None, shapes=None) -> Identity:
+          assume=None, shapes=None, hessian=None, partials=None) -> Identity:
     """Build a one-off Identity from expression strings (see :func:`check`)."""
-    claims = {"grad": grad, "jacobian": jacobian, "differential": differential}
+    claims = {"grad": grad, "jacobian": jacobian, "differential": differential, "hessian": hessian,
+              "partials": partials}
     given = [k for k, v in claims.items() if v is not None]
     if lhs is not None or rhs is not None:
         if f is not None or wrt is not None or given or lhs is None or rhs is None:
@@ -47,8 +48,9 @@ def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     else:
         if f is None or wrt is None or len(given) != 1:
             raise MatrefError("give --f EXPR --wrt NAME and exactly one of --grad, --jacobian, "
-                              "--differential; or --lhs EXPR --rhs EXPR")
-        kind = {"grad": "gradient", "jacobian": "jacobian", "differential": "differential"}[given[0]]
+                              "--differential, --hessian, --partials; or --lhs EXPR --rhs EXPR")
+        kind = {"grad": "gradient", "jacobian": "jacobian", "differential": "differential",
+                "hessian": "hessian", "partials": "symmetric_partials"}[given[0]]
     values = {"f": f, "lhs": lhs, "rhs": rhs, **claims}
     statement = tuple((role, values[role]) for role in KINDS[kind])
     for role, text in statement:
@@ -90,7 +92,8 @@ def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
 
 
 def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=None, rhs=None,
-          assume=None, shapes=None, trials: int = 5, seed: int | None = None, rng=None) -> Report:
+          assume=None, shapes=None, trials: int = 5, seed: int | None = None, rng=None,
+          hessian=None, partials=None) -> Report:
     """Verify your own derivative or equality numerically.
 
     Parameters
@@ -98,7 +101,9 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     f, wrt : str
         The function and the variable, with exactly one of ``grad`` (the gradient, shaped like
         ``wrt``), ``jacobian`` (``d vec f / d vec wrt``, numerator layout, column-major) or
-        ``differential`` (``d f`` written with ``d<wrt>``).
+        ``differential`` (``d f`` written with ``d<wrt>``), ``hessian`` (``d^2 f / d vec(wrt)
+        d vec(wrt)^T``) or ``partials`` (for a symmetric ``wrt``: the partial derivatives with
+        respect to its free entries x_ij = x_ji, arranged as a symmetric matrix).
     lhs, rhs : str
         Instead of the above: two expressions claimed equal.
     assume : dict or list of str, optional
@@ -126,5 +131,5 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     >>> matref.check(f="tr(A @ X @ B)", wrt="X", grad="B @ A", seed=1).ok
     False
     """
-    ident = build(f, wrt, grad, jacobian, differential, lhs, rhs, assume, shapes)
+    ident = build(f, wrt, grad, jacobian, differential, lhs, rhs, assume, shapes, hessian, partials)
     return verify(ident, trials=trials, seed=seed, rng=rng)

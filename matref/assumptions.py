@@ -11,11 +11,15 @@ VOCABULARY: dict[str, str] = {
     "diagonal": "diagonal",
     "positive": "every entry is positive",
     "posdef": "positive real: x^T A x > 0 for x != 0, not necessarily symmetric",
+    "distinct_eigenvalues": "symmetric with well separated (distinct) eigenvalues",
+    "repeated_eigenvalue": "symmetric with its two smallest eigenvalues equal (for negative checks)",
 }
 
 _IMPLIES: dict[str, frozenset[str]] = {
     "spd": frozenset({"symmetric", "invertible", "square", "posdef"}),
     "posdef": frozenset({"invertible", "square"}),
+    "distinct_eigenvalues": frozenset({"symmetric", "square"}),
+    "repeated_eigenvalue": frozenset({"symmetric", "square"}),
     "orthogonal": frozenset({"invertible", "square"}),
     "invertible": frozenset({"square"}),
     "symmetric": frozenset({"square"}),
@@ -31,6 +35,7 @@ _WEAKER: dict[str, frozenset[str]] = {
     "diagonal": frozenset({"square"}),
     "positive": frozenset(),
     "posdef": frozenset({"invertible"}),
+    "distinct_eigenvalues": frozenset({"repeated_eigenvalue"}),
 }
 
 STRUCTURAL: tuple[str, ...] = tuple(_WEAKER)

@@ -10,6 +10,7 @@ tolerance is relative, so scaling ``f`` changes nothing.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import singledispatch
 
@@ -26,15 +27,18 @@ class Tolerance:
     derivative: float  # rtol of a directional derivative against the claim
     equality: float  # rtol of ||lhs - rhs|| against the magnitude of the terms
     cross_check: float  # rtol between complex step and Richardson central differences
+    second: float  # rtol of a second directional derivative (Hessians) against the claim
     atol: float = 0.0
 
 
 TOLERANCES: dict[np.dtype, Tolerance] = {
-    np.dtype(np.float64): Tolerance(derivative=1e-8, equality=1e-9, cross_check=1e-5),
-    np.dtype(np.float32): Tolerance(derivative=1e-3, equality=1e-4, cross_check=1e-2),
+    np.dtype(np.float64): Tolerance(derivative=1e-8, equality=1e-9, cross_check=1e-5, second=1e-7),
+    np.dtype(np.float32): Tolerance(derivative=1e-3, equality=1e-4, cross_check=1e-2, second=1e-2),
 }
 COMPLEX_STEP = 1e-20
 RICHARDSON_STEP = 1e-4
+CONTOUR_POINTS = 16
+CONTOUR_RADIUS = 1e-2  # relative to the largest entry of the variable (at least 1)
 DIRECTIONS = 3
 
 
@@ -74,6 +78,44 @@ def complex_step(ident, role: str, values: dict, sizes: dict, v: np.ndarray) -> 
     return np.imag(evaluate(ident.typed[role], shifted, sizes)) / COMPLEX_STEP
 
 
+def contour(ident, role: str, values: dict, sizes: dict, v: np.ndarray, order: int = 1) -> np.ndarray:
+    """``d^k/dt^k f(X + t V)`` at ``t = 0`` by Cauchy's integral on a circle of radius r.
+
+    The trapezoid rule on ``N`` points is exact up to aliasing of order ``(r/R)^N`` (R: distance
+    to the nearest singularity) and rounding of order ``eps / r^k``: the complex step generalised
+    to any order, and robust for implementations (eigen-solvers) whose imaginary parts are not
+    accurate to the last bit.
+    """
+    x = values[ident.wrt]
+    r = CONTOUR_RADIUS * max(1.0, float(np.max(np.abs(x))))
+    total = 0.0
+    for j in range(CONTOUR_POINTS):
+        w = np.exp(2j * np.pi * j / CONTOUR_POINTS)
+        shifted = dict(values)
+        shifted[ident.wrt] = x + (r * w) * v
+        total = total + evaluate(ident.typed[role], shifted, sizes) * w ** (-order)
+    return np.real(total) * math.factorial(order) / (CONTOUR_POINTS * r ** order)
+
+
+def contour_noise(ident, values: dict, sizes: dict, order: int) -> float:
+    """Rounding floor of :func:`contour`: about eps * |f| / r^k (times a safety factor of 1000).
+
+    A derivative that is exactly zero comes out as this noise, which a purely relative tolerance
+    would reject.
+    """
+    x = values[ident.wrt]
+    r = CONTOUR_RADIUS * max(1.0, float(np.max(np.abs(x))))
+    f = evaluate(ident.typed[ident.roles[0]], values, sizes)
+    return 1e3 * np.finfo(float).eps * float(np.linalg.norm(f)) / r ** order
+
+
+def derivative(ident, role: str, values: dict, sizes: dict, v: np.ndarray) -> np.ndarray:
+    """First directional derivative: complex step where valid, else the contour integral."""
+    if ident.complex_step_safe:
+        return complex_step(ident, role, values, sizes, v)
+    return contour(ident, role, values, sizes, v, 1)
+
+
 def richardson(ident, role: str, values: dict, sizes: dict, v: np.ndarray) -> np.ndarray:
     """``d/dt f(X + t V)`` by central differences with one Richardson extrapolation."""
     x = values[ident.wrt]
@@ -95,6 +137,10 @@ def _claimed_derivative(ident, values, sizes, v):
     if ident.kind == "gradient":
         g = evaluate(ident.typed[claim], values, sizes)
         return np.sum(g * v).reshape(1, 1), np.linalg.norm(g) * np.linalg.norm(v)
+    if ident.kind == "symmetric_partials":
+        # Partials with respect to the free entries x_ij, i <= j: df = sum_{i<=j} P_ij dx_ij.
+        p = evaluate(ident.typed[claim], values, sizes)
+        return np.sum(np.triu(p) * v).reshape(1, 1), np.linalg.norm(p) * np.linalg.norm(v)
     if ident.kind == "jacobian":
         j = evaluate(ident.typed[claim], values, sizes)
         out = j @ v.reshape(-1, 1, order="F")
@@ -114,18 +160,19 @@ def check_derivative(ident, values: dict, sizes: dict, rng: np.random.Generator,
     """Compare the claimed derivative of ``ident`` with directional derivatives at ``values``."""
     tol = TOLERANCES[np.dtype(dtype)]
     props = ident.sampling_assumptions(ident.wrt)
-    out = []
+    out = _in_space(ident, values, sizes, props, tol)
+    floor = 0.0 if ident.complex_step_safe else contour_noise(ident, values, sizes, 1)
     for k in range(directions):
         v = sampling.direction(rng, values[ident.wrt], props)
         with np.errstate(all="ignore"):
-            observed = _observed(ident, complex_step(ident, ident.roles[0], values, sizes, v))
+            observed = _observed(ident, derivative(ident, ident.roles[0], values, sizes, v))
             claimed, scale = _claimed_derivative(ident, values, sizes, v)
         if not _finite(observed, claimed):
             out.append(_nonfinite(f"direction {k + 1}"))
             continue
         scale = max(scale, np.linalg.norm(observed))
         err = float(np.linalg.norm(observed - claimed))
-        out.append(Measurement(err, tol.atol + tol.derivative * scale, f"direction {k + 1}"))
+        out.append(Measurement(err, tol.atol + floor + tol.derivative * scale, f"direction {k + 1}"))
         if k == 0:
             with np.errstate(all="ignore"):
                 fd = _observed(ident, richardson(ident, ident.roles[0], values, sizes, v))
@@ -133,10 +180,60 @@ def check_derivative(ident, values: dict, sizes: dict, rng: np.random.Generator,
                 out.append(_nonfinite("central-difference cross-check"))
                 continue
             gap = float(np.linalg.norm(fd - observed))
-            m = Measurement(gap, tol.atol + tol.cross_check * max(scale, np.linalg.norm(fd)),
+            m = Measurement(gap, tol.atol + floor + tol.cross_check * max(scale, np.linalg.norm(fd)),
                             "cross-check of the complex step by central differences")
             if not m.ok:  # only a failed cross-check is reported: it has its own, looser tolerance
                 out.append(m)
+    return out
+
+
+def _in_space(ident, values, sizes, props, tol) -> list[Measurement]:
+    """A gradient on a structured space must lie in it: on symmetric matrices it is symmetric.
+
+    Directions in the space cannot see the rest of a claim (for symmetric X, ``A`` and
+    ``sym(A)`` give the same inner products), so the claim itself is required to be in the space,
+    which makes it the unique Frobenius gradient (Srinivasan & Panda). Free-entry partials and
+    Hessians must be symmetric.
+    """
+    claim = ident.roles[1]
+    if ident.kind == "gradient" and props & {"symmetric", "diagonal"}:
+        g = evaluate(ident.typed[claim], values, sizes)
+        what = "symmetric" if "diagonal" not in props else "diagonal"
+        gap = float(np.linalg.norm(g - sampling.project(g, props)))
+        return [Measurement(gap, tol.atol + tol.derivative * np.linalg.norm(g),
+                            f"the claimed gradient is not {what}, as a gradient on {what} matrices must be "
+                            "(the Frobenius gradient is the projection sym(G))")]
+    if ident.kind in ("symmetric_partials", "hessian"):
+        m = evaluate(ident.typed[claim], values, sizes)
+        gap = float(np.linalg.norm(m - m.T))
+        return [Measurement(gap, tol.atol + tol.derivative * np.linalg.norm(m), f"the claimed {ident.kind} is not symmetric")]
+    return []
+
+
+def check_hessian(ident, values: dict, sizes: dict, rng: np.random.Generator,
+                  directions: int = DIRECTIONS, dtype=np.float64) -> list[Measurement]:
+    """Second directional derivatives ``d^2/dt^2 f(X + tV)`` against ``vec(V)^T H vec(V)``.
+
+    Quadratic forms along random directions determine the symmetric part of H; H itself must
+    be symmetric (checked first), so together they pin down H.
+    """
+    tol = TOLERANCES[np.dtype(dtype)]
+    props = ident.sampling_assumptions(ident.wrt)
+    out = _in_space(ident, values, sizes, props, tol)
+    h = evaluate(ident.typed[ident.roles[1]], values, sizes)
+    floor = contour_noise(ident, values, sizes, 2)
+    for k in range(directions):
+        v = sampling.direction(rng, values[ident.wrt], props)
+        with np.errstate(all="ignore"):
+            observed = contour(ident, "f", values, sizes, v, 2)
+        vv = v.reshape(-1, 1, order="F")
+        claimed = vv.T @ h @ vv
+        if not _finite(observed, claimed):
+            out.append(_nonfinite(f"direction {k + 1}"))
+            continue
+        scale = max(np.linalg.norm(h) * np.linalg.norm(v) ** 2, np.linalg.norm(observed))
+        out.append(Measurement(float(np.linalg.norm(observed - claimed)), tol.atol + floor + tol.second * scale,
+                               f"second derivative along direction {k + 1}"))
     return out
 
 
@@ -158,7 +255,8 @@ def check_equality(ident, values: dict, sizes: dict, rng=None, dtype=np.float64)
     return [Measurement(err, tol.atol + tol.equality * scale, "lhs against rhs")]
 
 
-EVALUATION_ERRORS = (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError, OverflowError)
+EVALUATION_ERRORS = (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError, OverflowError,
+                     IndexError)
 
 
 def check(ident, values: dict, sizes: dict, rng: np.random.Generator) -> list[Measurement]:
@@ -166,6 +264,8 @@ def check(ident, values: dict, sizes: dict, rng: np.random.Generator) -> list[Me
     try:
         if ident.kind == "equality":
             return check_equality(ident, values, sizes, rng)
+        if ident.kind == "hessian":
+            return check_hessian(ident, values, sizes, rng)
         return check_derivative(ident, values, sizes, rng)
     except EVALUATION_ERRORS as e:
         return [Measurement(np.inf, 0.0, f"evaluation failed: {e} (is an assumption missing?)")]

@@ -11,8 +11,8 @@ import sys
 
 from matref.errors import MatrefError
 
-EXPRESSION_OPTIONS = ("--f", "--wrt", "--grad", "--jacobian", "--differential", "--lhs", "--rhs",
-                      "--assume", "--shape")
+EXPRESSION_OPTIONS = ("--f", "--wrt", "--grad", "--jacobian", "--differential", "--hessian", "--partials",
+                      "--lhs", "--rhs", "--assume", "--shape")
 
 
 def _join_values(argv: list[str]) -> list[str]:
@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--grad", help="claimed gradient, shaped like the variable")
     chk.add_argument("--jacobian", help="claimed d vec(f) / d vec(wrt), numerator layout, column-major")
     chk.add_argument("--differential", help="claimed differential, written with d<wrt>, e.g. -inv(X) @ dX @ inv(X)")
+    chk.add_argument("--hessian", help="claimed Hessian d^2 f / d vec(wrt) d vec(wrt)^T")
+    chk.add_argument("--partials", help="for a symmetric variable: the partials with respect to its free entries")
     chk.add_argument("--lhs", help="left side of an equality")
     chk.add_argument("--rhs", help="right side of an equality")
     chk.add_argument("--assume", action="append", default=[], metavar="NAME=PROP",
@@ -161,7 +163,7 @@ def cmd_check(args, out) -> int:
     from matref.verify import verify
 
     ident = build(args.f, args.wrt, args.grad, args.jacobian, args.differential, args.lhs, args.rhs,
-                  args.assume, args.shape)
+                  args.assume, args.shape, args.hessian, args.partials)
     report = verify(ident, trials=args.trials, seed=args.seed)
     if args.json:
         json.dump(report.to_dict(), out, indent=1)

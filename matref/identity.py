@@ -101,17 +101,23 @@ class Identity:
         self.typed[claim] = self._infer(claim, trees[claim])
         u = scope.unifier
         fshape, cshape = self.typed[first].shape, self.typed[claim].shape
-        if spec.kind == "gradient":
+        if spec.kind in ("gradient", "hessian", "symmetric_partials"):
             if not u.is_scalar(fshape) and not (u.unify(fshape[0], 1) and u.unify(fshape[1], 1)):
-                self._fail(f"f must be scalar for a gradient, but it is {scope.show(fshape)}", "f")
+                self._fail(f"f must be scalar for a {spec.kind}, but it is {scope.show(fshape)}", "f")
             want = wrt_shape
+            if spec.kind == "hessian":
+                want = (product(*wrt_shape), product(*wrt_shape))
+            if spec.kind == "symmetric_partials" and "symmetric" not in self.sampling_assumptions(spec.wrt):
+                self._fail(f"symmetric_partials needs {spec.wrt} assumed symmetric", "wrt")
         elif spec.kind == "jacobian":
             want = (product(*fshape), product(*wrt_shape))
         else:
             want = fshape
         if not (u.unify(cshape[0], want[0], claim) and u.unify(cshape[1], want[1], claim)):
             what = {"gradient": f"the shape of {spec.wrt}", "jacobian": "(numel f) x (numel wrt)",
-                    "differential": "the shape of f", "equality": "the shape of lhs"}[spec.kind]
+                    "differential": "the shape of f", "equality": "the shape of lhs",
+                    "hessian": "(numel wrt) x (numel wrt)",
+                    "symmetric_partials": f"the shape of {spec.wrt}"}[spec.kind]
             self._fail(f"{claim} is {scope.show(cshape)} but must have {what}, {scope.show(want)}", claim)
         scope.settle()
         for a, b, where in u.deferred:
@@ -125,6 +131,19 @@ class Identity:
             if dim not in scope.dims:
                 self._fail(f"dims: {dim!r} is not a dimension named in a symbol's shape", "dims")
             self._bounds[scope.dims[dim]] = bounds
+        self.values = {s.name: s.value for s in spec.symbols if s.value is not None}
+        if spec.wrt in self.values:
+            self._fail(f"the variable {spec.wrt} cannot have a fixed value", "symbols")
+        self.corrected = None
+        if spec.status == "erratum":
+            merged = dict(spec.statement) | dict(spec.corrected)
+            symbols = {s.name: s for s in spec.symbols} | {s.name: s for s in spec.corrected_symbols}
+            fixed = dataclasses.replace(spec, statement=tuple(merged.items()), symbols=tuple(symbols.values()),
+                                        status="proved", corrected=(), corrected_symbols=())
+            try:
+                self.corrected = Identity(fixed)
+            except CatalogError as e:
+                self._fail(f"corrected: {e.message}", "corrected")
 
     def _infer(self, role: str, tree: N.Node) -> Typed:
         text = dict(self.spec.statement)[role]
@@ -144,6 +163,15 @@ class Identity:
     derivation = property(lambda self: self.spec.derivation)
     tags = property(lambda self: self.spec.tags)
     roles = property(lambda self: KINDS[self.spec.kind])
+    status = property(lambda self: self.spec.status)
+
+    @cached_property
+    def complex_step_safe(self) -> bool:
+        """Whether every function in f is an analytic continuation (see matref.checks)."""
+        from matref.expr.functions import FUNCTIONS
+
+        return all(FUNCTIONS[n.func].complex_step for n in N.walk(self.typed[self.roles[0]].node)
+                   if isinstance(n, N.Call))
 
     @property
     def location(self) -> str:
@@ -211,6 +239,13 @@ class Identity:
         atom = f_tex if prec >= ATOM else paren
         if self.kind == "gradient":
             return "\\frac{\\partial}{\\partial " + x + "} " + wrapped
+        if self.kind == "symmetric_partials":
+            return ("\\left[\\frac{\\partial}{\\partial " + x + "_{ij}} " + wrapped
+                    + "\\right]_{" + x + " = " + x + "^{\\top}}")
+        if self.kind == "hessian":
+            xs = self.scope.shape_of_symbol(self.wrt)
+            v = x if self.scope.unifier.is_one(xs[1]) else "\\operatorname{vec}\\left(" + x + "\\right)"
+            return "\\frac{\\partial^{2} " + atom + "}{\\partial " + v + " \\, \\partial " + v + "^{\\top}}"
         if self.kind == "differential":
             return "\\mathrm{d}\\," + atom
         u = self.scope.unifier

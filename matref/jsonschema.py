@@ -10,7 +10,7 @@ import json
 
 from matref import assumptions
 from matref.expr.functions import FUNCTIONS
-from matref.schema import KINDS
+from matref.schema import KINDS, STATUSES
 
 SCHEMA_FILE = "catalog.schema.json"
 
@@ -27,6 +27,7 @@ def catalog_schema() -> dict:
             "assume": {"type": "array", "items": {"enum": list(assumptions.VOCABULARY)}},
             "sample": {"type": "array", "items": {"enum": list(assumptions.VOCABULARY)}},
             "doc": {"type": "string"},
+            "value": {"type": "number"},
         },
     }
     common = {
@@ -43,7 +44,10 @@ def catalog_schema() -> dict:
     }
     variants = []
     for kind, roles in KINDS.items():
-        props = {**common, "kind": {"const": kind}, **{r: expr for r in roles}}
+        corrected = {"type": "object", "additionalProperties": False, "minProperties": 1,
+                     "properties": {"symbols": common["symbols"], **{r: expr for r in roles}}}
+        props = {**common, "kind": {"const": kind}, **{r: expr for r in roles},
+                 "status": {"enum": list(STATUSES)}, "corrected": corrected}
         required = ["id", "title", "kind", "sources", *roles]
         if kind != "equality":
             props["wrt"] = {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_]*$"}

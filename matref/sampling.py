@@ -23,6 +23,20 @@ def spectrum(rng: np.random.Generator, n: int, kappa: float = KAPPA, signed: boo
     return values
 
 
+def separated_spectrum(rng: np.random.Generator, n: int, positive: bool = False) -> np.ndarray:
+    """``n`` ascending eigenvalues at least 1 apart (so eigenvectors are well conditioned).
+
+    Positive: from 1 up, at most about 10 for n = 6. Otherwise shifted so that one eigenvalue is
+    0.5 or -0.5 and every other is at least 0.5 away from zero (the matrix stays invertible).
+    """
+    gaps = rng.uniform(1.0, 1.8, size=n)
+    lam = np.cumsum(gaps) - gaps[0]
+    if positive:
+        return lam + 1.0
+    k = int(rng.integers(n))
+    return lam - lam[k] + rng.choice([-0.5, 0.5])
+
+
 def orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
     """A Haar-distributed orthogonal matrix (QR of a Gaussian matrix, signs fixed)."""
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
@@ -65,7 +79,13 @@ def draw(rng: np.random.Generator, shape: tuple[int, int], assume=(), kappa: flo
         return np.diag(spectrum(rng, n, kappa, signed="posdef" not in props))
     if "symmetric" in props:
         q = orthogonal(rng, n)
-        return (q * spectrum(rng, n, kappa, signed="posdef" not in props)) @ q.T
+        if "distinct_eigenvalues" in props:
+            lam = separated_spectrum(rng, n, positive="posdef" in props)
+        else:
+            lam = np.sort(spectrum(rng, n, kappa, signed="posdef" not in props))
+        if "repeated_eigenvalue" in props and n >= 2:
+            lam[1] = lam[0]  # the two smallest coincide: eigenvalue derivatives do not exist there
+        return (q * lam) @ q.T
     if "posdef" in props:
         # S + K with S SPD (spectrum in [1, kappa]) and K skew: not symmetric, yet sums and
         # inverses of such matrices stay positive real, hence invertible with sigma_min >= 1,

@@ -19,14 +19,19 @@ KINDS: dict[str, tuple[str, str]] = {
     "jacobian": ("f", "jacobian"),
     "differential": ("f", "differential"),
     "equality": ("lhs", "rhs"),
+    "hessian": ("f", "hessian"),
+    "symmetric_partials": ("f", "partials"),
 }
 """For each kind, the roles of its two expressions (the function or left side, the claim)."""
 
 _ID = re.compile(r"[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9_]*\Z")
 _MC = re.compile(r"mc2012:(\d+)([a-z]?)\Z")
 _IDENTITY_KEYS = {"id", "title", "kind", "f", "wrt", "grad", "jacobian", "differential", "lhs",
-                  "rhs", "symbols", "sources", "derivation", "notes", "tags", "dims"}
-_SYMBOL_KEYS = {"shape", "assume", "sample", "doc"}
+                  "rhs", "hessian", "partials", "symbols", "sources", "derivation", "notes", "tags", "dims",
+                  "status", "corrected"}
+_SYMBOL_KEYS = {"shape", "assume", "sample", "doc", "value"}
+STATUSES = ("proved", "erratum")
+_ROLE_KEYS = {"f", "grad", "jacobian", "differential", "lhs", "rhs", "hessian", "partials"}
 _FAMILY_KEYS = {"family", "title", "intro", "identities"}
 
 
@@ -46,6 +51,7 @@ class SymbolSpec:
     assume: tuple[str, ...] = ()
     sample: tuple[str, ...] = ()
     doc: str = ""
+    value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,9 @@ class IdentitySpec:
     derivation: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     dims: tuple[tuple[str, tuple[int, int]], ...] = ()
+    status: str = "proved"
+    corrected: tuple[tuple[str, str], ...] = ()  # erratum: roles restated correctly
+    corrected_symbols: tuple[SymbolSpec, ...] = ()  # erratum: symbols as the corrected form needs them
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
 
     def line_of(self, key: str) -> Location:
@@ -129,12 +138,18 @@ def _symbols(data, loc: Location, ident: str) -> tuple[SymbolSpec, ...]:
             raise CatalogError(f"symbol {name}: expected a mapping such as {{assume: [symmetric]}}",
                                str(here), ident)
         _unknown_keys(props, _SYMBOL_KEYS, here, ident, f"symbol {name}")
+        value = props.get("value")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise CatalogError(f"symbol {name}: 'value' must be a number, got {value!r}",
+                               str(Location(loc.file, props.line_of("value"))), ident)
         spec = SymbolSpec(
             name=name,
-            shape=None if "shape" not in props else str(props["shape"]),
+            shape="scalar" if value is not None and "shape" not in props else (
+                None if "shape" not in props else str(props["shape"])),
             assume=_string_list(props, "assume", here, ident),
             sample=_string_list(props, "sample", here, ident),
             doc=str(props.get("doc", "") or ""),
+            value=None if value is None else float(value),
         )
         for key in ("assume", "sample"):
             bad = assumptions.unknown(getattr(spec, key))
@@ -182,7 +197,7 @@ def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
         raise CatalogError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})",
                            str(Location(file, data.line_of("kind"))), ident)
     roles = KINDS[kind]
-    for other in {"f", "grad", "jacobian", "differential", "lhs", "rhs", "wrt"} - set(roles) - (
+    for other in (_ROLE_KEYS | {"wrt"}) - set(roles) - (
         {"wrt"} if kind != "equality" else set()
     ):
         if other in data:
@@ -202,6 +217,26 @@ def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
     derivation = _string_list(data, "derivation", loc, ident)
     if "derived" in sources and not derivation:
         raise CatalogError("source 'derived' needs a 'derivation' list of steps", str(loc), ident)
+    status = data.get("status", "proved")
+    if status not in STATUSES:
+        raise CatalogError(f"status must be one of {', '.join(STATUSES)}, got {status!r}",
+                           str(Location(file, data.line_of("status"))), ident)
+    corrected, corrected_symbols = (), ()
+    if status == "erratum":
+        block = data.get("corrected")
+        where = Location(file, data.line_of("corrected"))
+        if not isinstance(block, dict) or not block:
+            raise CatalogError("an erratum needs 'corrected': the roles (and symbols) of the correct form",
+                               str(where), ident)
+        allowed = set(roles) | {"symbols"}
+        _unknown_keys(block, allowed, where, ident, "corrected")
+        corrected = tuple((r, _string(block, r, where, ident, expr=True)) for r in roles if r in block)
+        corrected_symbols = _symbols(block.get("symbols"), Location(file, block.line_of("symbols")), ident)
+        if not corrected and not corrected_symbols:
+            raise CatalogError("'corrected' must restate a role or the symbols", str(where), ident)
+    elif "corrected" in data:
+        raise CatalogError("'corrected' belongs to entries with status: erratum",
+                           str(Location(file, data.line_of("corrected"))), ident)
     notes = data.get("notes", "") or ""
     if not isinstance(notes, str):
         raise CatalogError("'notes' must be a string", str(Location(file, data.line_of("notes"))), ident)
@@ -219,6 +254,9 @@ def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
         derivation=derivation,
         tags=_string_list(data, "tags", loc, ident),
         dims=_dims(data.get("dims"), Location(file, data.line_of("dims")), ident_s),
+        status=status,
+        corrected=corrected,
+        corrected_symbols=corrected_symbols,
         lines=tuple((k, data.line_of(k)) for k in data),
     )
 

@@ -58,6 +58,8 @@ class Report:
     explanation: str = ""
     error: str = ""
     extra: dict = field(default_factory=dict)
+    status: str = "proved"
+    corrected: "Report | None" = None  # erratum: the proof of the corrected form
 
     @property
     def worst(self) -> Trial | None:
@@ -78,10 +80,24 @@ class Report:
             return float("nan")
         return float("inf") if w.error == 0 else w.tolerance / w.error
 
+    @property
+    def printed_fails(self) -> bool:
+        """For an erratum: the printed form was refuted (some trial failed)."""
+        return any(not t.ok for t in self.trials)
+
     def summary(self) -> str:
         """One line: verdict, trials, worst error against tolerance, seed."""
         if self.error:
             return f"{self.id}: ERROR {self.error}"
+        if self.status == "erratum":
+            c = self.corrected
+            printed = ("the printed form fails" if self.printed_fails else "the printed form HOLDS")
+            fixed = ("the corrected form holds" if c.ok else "the corrected form FAILS")
+            verdict = "erratum confirmed" if self.ok else "ERRATUM NOT CONFIRMED"
+            worst = max(self.trials, key=lambda t: t.ratio)
+            return (f"{self.id}: {verdict}: {printed} (worst error {worst.error:.2e} vs tolerance "
+                    f"{worst.tolerance:.2e}), {fixed} (worst error {c.worst_error:.2e} vs tolerance "
+                    f"{c.tolerance:.2e}), seed {self.seed}")
         verdict = "ok" if self.ok else "FAILED"
         return (f"{self.id}: {verdict} ({len(self.trials)} trials, worst error {self.worst_error:.2e} "
                 f"vs tolerance {self.tolerance:.2e}, seed {self.seed})")
@@ -96,7 +112,10 @@ class Report:
                          f"  trial {t.index} [{mark}] seed {t.seed}: {sizes}; error {t.error:.2e} "
                          f"> tolerance {t.tolerance:.2e} ({t.what})")
         if self.explanation:
-            lines.append(self.explanation)
+            lines.append(("  counterexample to the printed form:\n" if self.status == "erratum" else "")
+                         + self.explanation)
+        if self.corrected is not None:
+            lines.append("  corrected form: " + self.corrected.summary().split(": ", 1)[1])
         lines.append(f"  reproduce: {self.reproduce}")
         return "\n".join(lines)
 
@@ -121,6 +140,8 @@ def _draw_sizes(ident, rng: np.random.Generator, index: int, cap: int | None = N
         sizes = {}
         for var in free:
             lo, hi = ident.dim_bounds(var)
+            lo = max(lo, u.minimum(var))
+            hi = max(hi, lo)
             if cap is not None:
                 hi = max(lo, min(hi, cap))
             if index == 1 and cap is None:
@@ -140,7 +161,10 @@ def draw_instance(ident, rng: np.random.Generator, index: int = 2, cap: int | No
     for name in ident.names:
         r, c = ident.scope.shape_of_symbol(name)
         shape = (u.value(r, sizes), u.value(c, sizes))
-        values[name] = sampling.draw(rng, shape, ident.sampling_assumptions(name))
+        if name in ident.values:
+            values[name] = np.full(shape, ident.values[name])
+        else:
+            values[name] = sampling.draw(rng, shape, ident.sampling_assumptions(name))
         shapes[name] = "scalar" if shape == (1, 1) and u.is_scalar((r, c)) else f"{shape[0]}x{shape[1]}"
     return values, sizes, shapes
 
@@ -173,6 +197,17 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
         raise MatrefError("trials must be at least 1")
     if seed is None:
         seed = int(rng.integers(2**32)) if rng is not None else new_seed()
+    if getattr(ident, "status", "proved") == "erratum":
+        # An erratum is confirmed when the printed form fails and the corrected form holds.
+        printed = _run(ident, trials, seed)
+        corrected = _run(ident.corrected, trials, seed)
+        ok = (not all(t.ok for t in printed.trials)) and corrected.ok
+        return Report(ident.id, ident.kind, ok, seed, printed.trials, reproduce_command(ident, trials, seed),
+                      printed.explanation, status="erratum", corrected=corrected)
+    return _run(ident, trials, seed)
+
+
+def _run(ident, trials: int, seed: int) -> Report:
     top = np.random.default_rng(seed)
     results = []
     failed_at = None

@@ -100,10 +100,14 @@ def test_singular_evaluation_is_a_failed_check_not_an_exception(seed):
 
 
 def test_symmetric_variable_moves_in_symmetric_directions(seed):
-    # On symmetric X, tr(A X) has gradient sym(A); A itself also matches every symmetric direction.
+    # On symmetric X, tr(A X) has the Frobenius gradient sym(A). A.T matches every symmetric
+    # direction too, but it is not a symmetric matrix, so it is not the gradient on Sym(n).
     sym = {"X": "symmetric"}
     assert holds(seed, f="tr(A @ X)", wrt="X", grad="(A + A.T) / 2", assume=sym)
-    assert holds(seed, f="tr(A @ X)", wrt="X", grad="A.T", assume=sym)
+    report = matref.check(f="tr(A @ X)", wrt="X", grad="A.T", assume=sym, trials=3, seed=seed)
+    assert not report.ok and "not symmetric" in report.trials[0].what
+    # The vector of partials with respect to the free entries is a different object, checked as such.
+    assert matref.check(f="tr(A @ X)", wrt="X", partials="A + A.T - A * I", assume=sym, seed=seed).ok
     # The cookbook's G + G^T - G o I is not a gradient on symmetric matrices.
     assert not holds(seed, f="tr(A @ X)", wrt="X", grad="A + A.T - A * I", assume=sym)
 

@@ -83,8 +83,21 @@ def test_every_function_against_numpy(rng):
         "exp": ("exp(Y)", {"Y": Y}, np.exp(Y)),
         "log": ("log(P)", {"P": P}, np.log(P)),
         "sum": ("sum(Y)", {"Y": Y}, Y.sum()),
+        "sin": ("sin(Y)", {"Y": Y}, np.sin(Y)),
+        "cos": ("cos(Y)", {"Y": Y}, np.cos(Y)),
+        "tanh": ("tanh(Y)", {"Y": Y}, np.tanh(Y)),
+        "sigmoid": ("sigmoid(Y)", {"Y": Y}, 1 / (1 + np.exp(-Y))),
+        "sqrt": ("sqrt(P)", {"P": P}, np.sqrt(P)),
+        "softmax": ("softmax(Y)", {"Y": Y}, np.exp(Y) / np.exp(Y).sum(axis=0)),
+        "logsumexp": ("logsumexp(Y)", {"Y": Y}, np.log(np.exp(Y).sum())),
+        "norm": ("norm(Y)", {"Y": Y}, np.linalg.norm(Y)),
+        "eye": ("eye(3)", {}, np.eye(3)),
+        "commutation": ("commutation(Z) @ vec(Z)", {"Z": Y[:, :3]}, Y[:, :3].T.reshape(-1, 1, order="F")),
+        "eigval": ("eigval(S, 1)", {"S": X + X.T}, np.linalg.eigvalsh(X + X.T)[1]),
+        "eigvec": (None, None, None),
     }
-    assert set(expected) == set(FUNCTIONS), "a new function needs a numpy reference here"
+    del expected["eigvec"]  # sign convention: checked on its own below
+    assert set(expected) | {"eigvec"} == set(FUNCTIONS), "a new function needs a numpy reference here"
     for name, (source, values, want) in expected.items():
         np.testing.assert_allclose(run(source, **values), want, rtol=1e-10, err_msg=name)
 
@@ -329,3 +342,14 @@ def test_accepted_extra_arguments_fix_sizes():
     np.testing.assert_array_equal(f(X=np.ones((3, 3))), 2 * np.eye(3))
     with pytest.raises(ShapeError, match="unexpected argument"):
         numpy_function(claim)(X=np.ones((3, 3)))
+
+
+def test_eigvec_is_a_unit_eigenvector_with_a_fixed_sign(rng):
+    X = well_conditioned(rng, 5)
+    S = X + X.T
+    for i in range(5):
+        v = run(f"eigvec(S, {i})", S=S)
+        lam = run(f"eigval(S, {i})", S=S)
+        np.testing.assert_allclose(S @ v, lam * v, atol=1e-10)
+        assert np.isclose(np.linalg.norm(v), 1.0)
+        assert v[np.argmax(np.abs(v)), 0] > 0  # largest component positive: a function of S

@@ -57,6 +57,7 @@ class Unifier:
         self._parent: dict[Var, Dim] = {}
         self._strict: set[Var] = set()  # variables made strict by unification with a strict one
         self.deferred: list[tuple[Dim, Dim, object]] = []
+        self._minimum: dict[Var, int] = {}  # lower bounds, e.g. eigval(A, 2) needs 3 rows
 
     def copy(self) -> "Unifier":
         """An independent copy: unifying in it leaves this unifier untouched."""
@@ -64,7 +65,23 @@ class Unifier:
         other._parent = dict(self._parent)
         other._strict = set(self._strict)
         other.deferred = list(self.deferred)
+        other._minimum = dict(self._minimum)
         return other
+
+    def at_least(self, d: Dim, k: int) -> bool:
+        """Require ``d >= k``; False if ``d`` is a constant below ``k``."""
+        d = self.resolve(d)
+        if isinstance(d, int):
+            return d >= k
+        for v in d.factors if isinstance(d, Prod) else (d,):
+            if isinstance(v, Var) and isinstance(d, Var):
+                self._minimum[v] = max(self._minimum.get(v, 1), k)
+        return True
+
+    def minimum(self, v: Var) -> int:
+        """The lower bound on the free variable ``v`` (from it and everything unified with it)."""
+        root = self.resolve(v)
+        return max([m for w, m in self._minimum.items() if self.resolve(w) is root] or [1])
 
     def strict(self, v: Var) -> bool:
         return v.strict or v in self._strict

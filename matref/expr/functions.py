@@ -31,6 +31,7 @@ class Func:
     latex: Callable[..., tuple[str, int]]  # (args: list[(tex, prec)], params, scalar_args) -> (tex, prec)
     nparams: int = 0
     doc: str = ""
+    complex_step: bool = True  # False: the complex implementation is not an analytic continuation
 
 
 def _square(u: Unifier, s: Shape, what: str) -> None:
@@ -130,7 +131,11 @@ def _logdet(a: np.ndarray) -> np.ndarray:
 
 
 def _pinv(a: np.ndarray) -> np.ndarray:
-    # Full-rank formulas instead of np.linalg.pinv (whose SVD conjugates and is not analytic).
+    if not np.iscomplexobj(a):
+        # Real input (every claim, and f away from the complex step): the SVD pseudo-inverse,
+        # which also serves rank-deficient matrices such as (lambda I - A) in eigenvector rules.
+        return np.linalg.pinv(a, rcond=1e-10)
+    # Complex step: full-rank formulas, because the SVD conjugates and is not analytic.
     m, n = a.shape
     if m >= n:
         return np.linalg.solve(a.T @ a, a.T)
@@ -156,7 +161,7 @@ FUNCTIONS: dict[str, Func] = {
              doc="log of the absolute value of the determinant"),
         Func("inv", 1, _same_square("inv"), np.linalg.inv, _superscript("-1"), doc="inverse"),
         Func("pinv", 1, _pinv_shape, _pinv, _superscript("+"),
-             doc="Moore-Penrose pseudo-inverse of a full-rank matrix"),
+             doc="Moore-Penrose pseudo-inverse (differentiated through only where the matrix has full rank)"),
         Func("mpow", 1, _mpow_shape, lambda a, k: np.linalg.matrix_power(a, k),
              lambda args, p, s: (f"{_paren(args[0], ATOM)}^{{{p[0]}}}", POSTFIX),
              nparams=1, doc="matrix power by an integer k >= 0"),
@@ -173,5 +178,130 @@ FUNCTIONS: dict[str, Func] = {
              _wrap("\\operatorname{sum}"), doc="sum of all entries"),
     ]
 }
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _softmax(a):
+    # Column-wise, shifted by the real part of the max for stability (the shift cancels exactly).
+    e = np.exp(a - np.max(np.real(a), axis=0, keepdims=True))
+    return e / np.sum(e, axis=0, keepdims=True)
+
+
+def _logsumexp(a):
+    m = np.max(np.real(a))
+    return _scalar(m + np.log(np.sum(np.exp(a - m))))
+
+
+def _norm(a):
+    # sqrt(sum(a * a)) rather than np.linalg.norm, which conjugates: analytic away from 0.
+    return _scalar(np.sqrt(np.sum(a * a)))
+
+
+def _eye(k):
+    return np.eye(k)
+
+
+def _eye_shape(u, shapes, fresh, params):
+    if params[0] < 1:
+        raise Mismatch("eye needs a size k >= 1")
+    return (params[0], params[0])
+
+
+def _commutation(a):
+    """K with K vec(A) = vec(A^T), for A of the argument's shape; its values ignore A's entries."""
+    m, n = a.shape
+    k = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            k[i * n + j, j * m + i] = 1.0
+    return k
+
+
+def _commutation_shape(u, shapes, fresh, params):
+    r, c = shapes[0]
+    return (product(r, c), product(r, c))
+
+
+def _sym_eig(a):
+    """Eigenvalues ascending and unit eigenvectors of a (complex-)symmetric matrix.
+
+    For real input this is eigh. For complex input (the complex step) it is the analytic
+    continuation: eig, ordered by real part, eigenvectors scaled so that v^T v = 1 (not v^H v)
+    with the sign of their largest real component fixed, as for the real matrix.
+    """
+    if not np.iscomplexobj(a):
+        return np.linalg.eigh(a)
+    w, v = np.linalg.eig(a)
+    order = np.argsort(w.real)
+    w, v = w[order], v[:, order]
+    v = v / np.sqrt(np.sum(v * v, axis=0, keepdims=True))
+    idx = np.argmax(np.abs(v.real), axis=0)
+    signs = np.sign(v.real[idx, np.arange(v.shape[1])])
+    return w, v * signs
+
+
+def _eigvec_sign(v):
+    idx = np.argmax(np.abs(v.real), axis=0)
+    return v * np.sign(v.real[idx, np.arange(v.shape[1])])
+
+
+def _eigval(a, i):
+    return _scalar(_sym_eig(a)[0][i])
+
+
+def _eigvec(a, i):
+    w, v = _sym_eig(a)
+    if not np.iscomplexobj(a):
+        v = _eigvec_sign(v)
+    return v[:, i:i + 1]
+
+
+def _indexed_square(what):
+    def rule(u, shapes, fresh, params):
+        _square(u, shapes[0], what)
+        if params[0] < 0:
+            raise Mismatch(f"{what}: the index must be >= 0 (0 is the smallest eigenvalue)")
+        if not u.at_least(shapes[0][0], params[0] + 1):
+            raise Mismatch(f"{what}(A, {params[0]}) needs at least {params[0] + 1} rows")
+        return (1, 1) if what == "eigval" else (shapes[0][0], 1)
+
+    return rule
+
+
+def _index_tex(name):
+    return lambda args, p, s: (f"{name}_{{{p[0] + 1}}}\\left({args[0][0]}\\right)", ATOM)
+
+
+FUNCTIONS.update({
+    f.name: f
+    for f in [
+        Func("sin", 1, _same, np.sin, _elementwise("\\sin"), doc="elementwise sine"),
+        Func("cos", 1, _same, np.cos, _elementwise("\\cos"), doc="elementwise cosine"),
+        Func("tanh", 1, _same, np.tanh, _elementwise("\\tanh"), doc="elementwise hyperbolic tangent"),
+        Func("sigmoid", 1, _same, _sigmoid, _elementwise("\\sigma"), doc="elementwise logistic 1/(1+exp(-x))"),
+        Func("sqrt", 1, _same, np.sqrt,
+             lambda args, p, s: (f"\\sqrt{{{args[0][0]}}}", ATOM) if s[0]
+             else (f"{_paren(args[0], ATOM)}^{{\\circ \\frac{{1}}{{2}}}}", POSTFIX),
+             doc="elementwise square root"),
+        Func("softmax", 1, _same, _softmax, _wrap("\\operatorname{softmax}"),
+             doc="softmax of each column: exp(x) / sum(exp(x))"),
+        Func("logsumexp", 1, _to_scalar, _logsumexp, _wrap("\\operatorname{LSE}"),
+             doc="log of the sum of exp over all entries"),
+        Func("norm", 1, _to_scalar, _norm,
+             lambda args, p, s: (f"\\left\\|{args[0][0]}\\right\\|", ATOM),
+             doc="Frobenius norm (the Euclidean norm of a vector)"),
+        Func("eye", 0, _eye_shape, _eye, lambda args, p, s: (f"I_{{{p[0]}}}", ATOM), nparams=1,
+             doc="identity matrix of a given integer size"),
+        Func("commutation", 1, _commutation_shape, _commutation,
+             lambda args, p, s: (f"K_{{{args[0][0]}}}", ATOM),
+             doc="commutation matrix K with K vec(A) = vec(A.T), for A of the argument's shape"),
+        Func("eigval", 1, _indexed_square("eigval"), _eigval, _index_tex("\\lambda"), nparams=1,
+             doc="i-th smallest eigenvalue of a symmetric matrix (i = 0, 1, ...)", complex_step=False),
+        Func("eigvec", 1, _indexed_square("eigvec"), _eigvec, _index_tex("v"), nparams=1,
+             doc="unit eigenvector of the i-th smallest eigenvalue of a symmetric matrix", complex_step=False),
+    ]
+})
 
 RESERVED = frozenset(FUNCTIONS) | {"I"}
