@@ -120,6 +120,40 @@ def catalog(path: Path | str | None = None) -> Catalog:
     return _cached(str(Path(chosen).resolve()))
 
 
+COVERAGE_FILE = Path(__file__).parent / "coverage.yaml"
+
+
+def cookbook_coverage(path: Path | str = COVERAGE_FILE) -> tuple[list[tuple[int, int]], dict[int, str]]:
+    """The Matrix Cookbook ranges matref covers, and the equations it does not state (with reasons)."""
+    data = load_yaml(path)
+    shown = display_path(Path(path))
+    if not isinstance(data, dict) or set(data) != {"source", "ranges", "not_expressible"}:
+        raise CatalogError("expected exactly the keys source, ranges, not_expressible", shown)
+    ranges = [tuple(r) for r in data["ranges"]]
+    gaps: dict[int, str] = {}
+    for item in data["not_expressible"]:
+        line = f"{shown}:{getattr(item, 'line', 0)}"
+        if not isinstance(item, dict) or set(item) != {"eq", "reason"} or not str(item["reason"]).strip():
+            raise CatalogError("each entry needs exactly eq and a non-empty reason", line)
+        if item["eq"] in gaps:
+            raise CatalogError(f"equation {item['eq']} listed twice", line)
+        gaps[int(item["eq"])] = str(item["reason"])
+    return ranges, gaps
+
+
+def cited_equations(cat: "Catalog | None" = None, source: str = "mc2012") -> dict[int, list[str]]:
+    """Cookbook equation number -> ids of the identities that cite it."""
+    import re
+
+    out: dict[int, list[str]] = {}
+    for ident in cat or catalog():
+        for s in ident.sources:
+            m = re.match(rf"{source}:(\d+)", s)
+            if m:
+                out.setdefault(int(m.group(1)), []).append(ident.id)
+    return out
+
+
 def get(ident_id: str) -> Identity:
     """One identity of the catalog by id, e.g. ``matref.get("trace.grad_axb")``."""
     return catalog().get(ident_id)
