@@ -15,7 +15,9 @@ IDS = matref.catalog().ids
 
 @pytest.mark.parametrize("ident_id", IDS)
 def test_every_wrong_mutant_is_rejected(ident_id, seed, record_property):
-    outcomes = mutate.run(matref.get(ident_id), trials=3, seed=seed)
+    ident = matref.get(ident_id)
+    # An erratum's printed form is wrong on purpose; its corrected form is what must be sound.
+    outcomes = mutate.run(ident.corrected if ident.status == "erratum" else ident, trials=3, seed=seed)
     counts = collections.Counter(o.status for o in outcomes)
     record_property("mutation", json.dumps(counts))
     survivors = [f"{o.mutant.operator}: {o.mutant.role} = {o.mutant.text}" for o in outcomes
