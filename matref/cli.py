@@ -82,7 +82,10 @@ def _identity_dict(ident) -> dict:
         "statement": ident.statement, "wrt": ident.wrt, "latex": ident.latex,
         "layouts": ident.layouts, "assumptions": {k: list(v) for k, v in ident.assumptions.items()},
         "sources": list(ident.sources), "notes": ident.notes, "derivation": list(ident.derivation),
-        "tags": list(ident.tags), "location": ident.location,
+        "tags": list(ident.tags), "location": ident.location, "status": ident.status,
+        "corrected": None if ident.corrected is None else {
+            "statement": ident.corrected.statement, "latex": ident.corrected.latex,
+            "assumptions": {k: list(v) for k, v in ident.corrected.assumptions.items()}},
     }
 
 
@@ -124,6 +127,13 @@ def cmd_show(args, out) -> int:
     if ident.wrt:
         out.write(f"  {'wrt':>12}: {ident.wrt}\n")
     out.write(f"  {'latex':>12}: {ident.latex}\n")
+    if ident.corrected is not None:
+        out.write("  ERRATUM: the statement above is the published form, which is wrong; the corrected form is\n")
+        for role, text in ident.corrected.statement.items():
+            out.write(f"  {role:>12}: {text}\n")
+        for name, props in ident.corrected.assumptions.items():
+            out.write(f"  {'assume ' + name:>12}: {', '.join(props)}\n")
+        out.write(f"  {'latex':>12}: {ident.corrected.latex}\n")
     for layout, tex in ident.layouts.items():
         out.write(f"  {layout + ' layout':>12}: {tex}\n")
     for name in ident.names:
