@@ -138,7 +138,8 @@ def cmd_show(args, out) -> int:
         out.write(f"  {layout + ' layout':>12}: {tex}\n")
     for name in ident.names:
         props = ", ".join(ident.assumptions.get(name, ())) or "no assumption"
-        out.write(f"  {'symbol ' + name:>12}: {ident.shape(name)}, {props}\n")
+        fixed = f", fixed at {ident.values[name]:g}" if name in ident.values else ""
+        out.write(f"  {'symbol ' + name:>12}: {ident.shape(name)}{fixed}, {props}\n")
     out.write(f"  {'sources':>12}: {', '.join(ident.sources)}\n")
     if ident.notes:
         out.write(f"  {'notes':>12}: {ident.notes}\n")

@@ -200,7 +200,14 @@ class Identity:
         return self.scope.show(self.scope.shape_of_symbol(name))
 
     def dim_bounds(self, var: Var) -> tuple[int, int]:
-        return self._bounds.get(var, DEFAULT_DIM_BOUNDS)
+        """Bounds on a free size: those of every named dimension that unified into it."""
+        u = self.scope.unifier
+        root = u.resolve(var)
+        lo, hi = DEFAULT_DIM_BOUNDS
+        for named, (a, b) in self._bounds.items():
+            if u.resolve(named) is root:
+                lo, hi = max(lo, a), min(hi, b)
+        return lo, max(lo, hi)
 
     # -- numpy ---------------------------------------------------------------------------
     @cached_property

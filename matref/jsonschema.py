@@ -16,7 +16,7 @@ SCHEMA_FILE = "catalog.schema.json"
 
 
 def catalog_schema() -> dict:
-    expr = {"type": "string", "minLength": 1,
+    expr = {"type": ["string", "number"], "minLength": 1,
             "description": "an expression: " + ", ".join(sorted(FUNCTIONS)) + ", I, + - * / @ ** .T"}
     strings = {"type": "array", "items": {"type": "string", "minLength": 1}}
     symbol = {

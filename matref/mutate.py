@@ -160,6 +160,8 @@ def run(ident, trials: int = 3, seed: int = 0) -> list[Outcome]:
             outcomes.append(Outcome(m, verdict, "" if verdict == "equivalent" else
                                     "cannot be evaluated on the shapes the identity is stated for"))
             continue
-        report = variant.verify(trials=trials, seed=seed)
+        from matref.verify import verify
+
+        report = verify(variant, trials=trials, seed=seed, explain_failure=False, fail_fast=True)
         outcomes.append(Outcome(m, "survived" if report.ok else "killed", report.summary()))
     return outcomes

@@ -146,8 +146,15 @@ def _draw_sizes(ident, rng: np.random.Generator, index: int, cap: int | None = N
                 hi = max(lo, min(hi, cap))
             if index == 1 and cap is None:
                 sizes[var] = lo  # the smallest instance, often 1x1: the scalar case must hold too
+            elif index == 0:
+                # The most informative instance: every size >= 2 and, where the bounds allow,
+                # different sizes for different dimensions, so a transposed or swapped factor
+                # cannot hide behind a square shape.
+                start = max(lo, 2) if hi >= 2 else lo
+                unused = [n for n in range(start, hi + 1) if n not in sizes.values()]
+                sizes[var] = int(rng.choice(unused)) if unused else int(rng.integers(start, hi + 1))
             else:
-                sizes[var] = int(rng.integers(max(lo, 2) if index == 0 and hi >= 2 else lo, hi + 1))
+                sizes[var] = int(rng.integers(lo, hi + 1))
         if not u.violated(sizes):
             return sizes
     raise MatrefError(f"{ident.id}: cannot find sizes that satisfy its shape constraints")
@@ -169,7 +176,8 @@ def draw_instance(ident, rng: np.random.Generator, index: int = 2, cap: int | No
     return values, sizes, shapes
 
 
-def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Generator | None = None) -> Report:
+def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Generator | None = None,
+           explain_failure: bool = True, fail_fast: bool = False) -> Report:
     """Check ``ident`` on ``trials`` random instances.
 
     Parameters
@@ -181,6 +189,10 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
         Seed of the run; a fresh one is drawn (and reported) when neither it nor ``rng`` is given.
     rng : numpy.random.Generator, optional
         Source of the run's seed when ``seed`` is not given.
+    explain_failure : bool
+        On failure, add the elementwise comparison at a small size (costly; mutation runs skip it).
+    fail_fast : bool
+        Stop at the first failing trial.
 
     Returns
     -------
@@ -199,15 +211,15 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
         seed = int(rng.integers(2**32)) if rng is not None else new_seed()
     if getattr(ident, "status", "proved") == "erratum":
         # An erratum is confirmed when the printed form fails and the corrected form holds.
-        printed = _run(ident, trials, seed)
-        corrected = _run(ident.corrected, trials, seed)
+        printed = _run(ident, trials, seed, explain_failure)
+        corrected = _run(ident.corrected, trials, seed, explain_failure)
         ok = (not all(t.ok for t in printed.trials)) and corrected.ok
         return Report(ident.id, ident.kind, ok, seed, printed.trials, reproduce_command(ident, trials, seed),
                       printed.explanation, status="erratum", corrected=corrected)
-    return _run(ident, trials, seed)
+    return _run(ident, trials, seed, explain_failure, fail_fast)
 
 
-def _run(ident, trials: int, seed: int) -> Report:
+def _run(ident, trials: int, seed: int, explain_failure: bool = True, fail_fast: bool = False) -> Report:
     top = np.random.default_rng(seed)
     results = []
     failed_at = None
@@ -222,8 +234,10 @@ def _run(ident, trials: int, seed: int) -> Report:
         results.append(Trial(index, trial_seed, shapes, worst.error, worst.tolerance, worst.ok, what))
         if not worst.ok and failed_at is None:
             failed_at = trial_seed
+            if fail_fast:
+                break
     ok = all(t.ok for t in results)
-    explanation = "" if ok else explain(ident, failed_at)
+    explanation = "" if ok or not explain_failure else explain(ident, failed_at)
     return Report(ident.id, ident.kind, ok, seed, tuple(results), reproduce_command(ident, trials, seed), explanation)
 
 

@@ -47,8 +47,12 @@ def _validate(instance, schema, path="$"):
             errors.append(f"{path}: too few items")
         for i, item in enumerate(instance):
             errors += _validate(item, schema.get("items", {}), f"{path}[{i}]")
-    elif t == "string" and not isinstance(instance, str):
-        errors.append(f"{path}: not a string")
+    elif t is not None:
+        kinds = {"string": str, "number": (int, float), "integer": int}
+        allowed = tuple(k for name in ([t] if isinstance(t, str) else t) for k in
+                        (kinds[name] if isinstance(kinds[name], tuple) else (kinds[name],)))
+        if not isinstance(instance, allowed) or isinstance(instance, bool):
+            errors.append(f"{path}: not {t}")
     return errors
 
 
