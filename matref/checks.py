@@ -109,7 +109,28 @@ def contour_noise(ident, values: dict, sizes: dict, order: int) -> float:
     x = values[ident.wrt]
     r = CONTOUR_RADIUS[order] * max(1.0, float(np.max(np.abs(x))))
     f = evaluate(ident.typed[ident.roles[0]], values, sizes)
-    return 1e3 * np.finfo(float).eps * float(np.linalg.norm(f)) / r ** order
+    return 1e4 * np.finfo(float).eps * float(np.linalg.norm(f)) / r ** order
+
+
+def richardson_noise(ident, values: dict, sizes: dict) -> float:
+    """Rounding floor of :func:`richardson`: about eps * |f| / h (times a safety factor of 1000)."""
+    x = values[ident.wrt]
+    h = RICHARDSON_STEP * max(1.0, float(np.max(np.abs(x))))
+    f = evaluate(ident.typed[ident.roles[0]], values, sizes)
+    return 1e3 * np.finfo(float).eps * float(np.linalg.norm(f)) / h
+
+
+def claim_magnitude(ident, values: dict, sizes: dict) -> float:
+    """Norm of the claim's terms (absolute values through sums and products).
+
+    A claim such as diag(s) - s s^T, or 1 - tanh(x)^2 at large |x|, cancels: its rounding error
+    is relative to the terms, not to the (tiny) result, so the tolerance must be too.
+    """
+    claim = ident.roles[1]
+    with_dir = dict(values)
+    if ident.direction:
+        with_dir[ident.direction] = np.ones_like(values[ident.wrt])
+    return float(np.linalg.norm(magnitude(ident.typed[claim], with_dir, sizes)[1]))
 
 
 def derivative(ident, role: str, values: dict, sizes: dict, v: np.ndarray) -> np.ndarray:
@@ -165,6 +186,7 @@ def check_derivative(ident, values: dict, sizes: dict, rng: np.random.Generator,
     props = ident.sampling_assumptions(ident.wrt)
     out = _in_space(ident, values, sizes, props, tol)
     floor = 0.0 if ident.complex_step_safe else contour_noise(ident, values, sizes, 1)
+    terms = claim_magnitude(ident, values, sizes)
     runs = []
     for k in range(directions):
         v = sampling.direction(rng, values[ident.wrt], props)
@@ -180,7 +202,8 @@ def check_derivative(ident, values: dict, sizes: dict, rng: np.random.Generator,
         if not _finite(observed, claimed):
             out.append(_nonfinite(f"direction {k + 1}"))
             continue
-        scale = max(scale, np.linalg.norm(observed), operator if ident.kind == "differential" else 0.0)
+        scale = max(scale, np.linalg.norm(observed), operator if ident.kind == "differential" else 0.0,
+                    terms * np.linalg.norm(v))
         err = float(np.linalg.norm(observed - claimed))
         out.append(Measurement(err, tol.atol + floor + tol.derivative * scale, f"direction {k + 1}"))
         if k == 0:
@@ -190,7 +213,8 @@ def check_derivative(ident, values: dict, sizes: dict, rng: np.random.Generator,
                 out.append(_nonfinite("central-difference cross-check"))
                 continue
             gap = float(np.linalg.norm(fd - observed))
-            m = Measurement(gap, tol.atol + floor + tol.cross_check * max(scale, np.linalg.norm(fd)),
+            noise = richardson_noise(ident, values, sizes)
+            m = Measurement(gap, tol.atol + floor + noise + tol.cross_check * max(scale, np.linalg.norm(fd)),
                             "cross-check of the complex step by central differences")
             if not m.ok:  # only a failed cross-check is reported: it has its own, looser tolerance
                 out.append(m)
@@ -232,6 +256,7 @@ def check_hessian(ident, values: dict, sizes: dict, rng: np.random.Generator,
     out = _in_space(ident, values, sizes, props, tol)
     h = evaluate(ident.typed[ident.roles[1]], values, sizes)
     floor = contour_noise(ident, values, sizes, 2)
+    terms = claim_magnitude(ident, values, sizes)
     for k in range(directions):
         v = sampling.direction(rng, values[ident.wrt], props)
         with np.errstate(all="ignore"):
@@ -241,7 +266,8 @@ def check_hessian(ident, values: dict, sizes: dict, rng: np.random.Generator,
         if not _finite(observed, claimed):
             out.append(_nonfinite(f"direction {k + 1}"))
             continue
-        scale = max(np.linalg.norm(h) * np.linalg.norm(v) ** 2, np.linalg.norm(observed))
+        scale = max(np.linalg.norm(h) * np.linalg.norm(v) ** 2, np.linalg.norm(observed),
+                    terms * np.linalg.norm(v) ** 2)
         out.append(Measurement(float(np.linalg.norm(observed - claimed)), tol.atol + floor + tol.second * scale,
                                f"second derivative along direction {k + 1}"))
     return out
@@ -272,11 +298,13 @@ EVALUATION_ERRORS = (np.linalg.LinAlgError, ValueError, ZeroDivisionError, Float
 def check(ident, values: dict, sizes: dict, rng: np.random.Generator) -> list[Measurement]:
     """Dispatch on the identity's kind; an evaluation that breaks down is a failed check."""
     try:
-        if ident.kind == "equality":
-            return check_equality(ident, values, sizes, rng)
-        if ident.kind == "hessian":
-            return check_hessian(ident, values, sizes, rng)
-        return check_derivative(ident, values, sizes, rng)
+        # Non-finite values are reported as failed measurements, so numpy need not warn.
+        with np.errstate(all="ignore"):
+            if ident.kind == "equality":
+                return check_equality(ident, values, sizes, rng)
+            if ident.kind == "hessian":
+                return check_hessian(ident, values, sizes, rng)
+            return check_derivative(ident, values, sizes, rng)
     except EVALUATION_ERRORS as e:
         return [Measurement(np.inf, 0.0, f"evaluation failed: {e} (is an assumption missing?)")]
 
