@@ -59,8 +59,10 @@ serve: book
 	@echo "Serving $(BOOK_OUT) on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory $(BOOK_OUT)
 
-test-book: $(BOOK_STAMP) $(VENV)/.test-installed
-	MATREF_BOOK_TESTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_book.py
+# Builds a deliberately broken copy of the catalog (must fail, naming the identity), and checks the
+# anchors, search index and bundled MathJax of the book built by `make book`.
+test-book: book $(VENV)/.test-installed
+	MATREF_BOOK_TESTS=1 MATREF_BOOK_HTML=$(BOOK_OUT) $(BIN)/python -m pytest -q -rs -p no:cacheprovider tests/test_book.py
 
 # Chromium comes from Debian: installed here with apt-get when running as root, otherwise the
 # browser test is skipped with a message saying how to install it.
@@ -72,7 +74,7 @@ test-browser: book $(VENV)/.test-installed
 	  else \
 	    echo "chromium is not installed and this is not root: the browser test will be skipped (sudo apt-get install chromium)"; \
 	  fi
-	MATREF_BOOK_TESTS=1 $(BIN)/python -m pytest -q -rs -p no:cacheprovider tests/test_browser.py
+	MATREF_BOOK_TESTS=1 MATREF_BOOK_HTML=$(BOOK_OUT) $(BIN)/python -m pytest -n 2 -q -rs -p no:cacheprovider tests/test_browser.py
 
 clean:
 	rm -rf _build .pytest_cache

@@ -55,10 +55,14 @@ def test_family_page_has_every_identity_with_anchor_formula_and_proof(family):
         assert f"```{{matref:identity}} {ident.id}\n```" in section
         assert f"## {ident.title}\n" in section
         assert f"$$\n{ident.latex}\n$$" in section  # the formula is the verified expression's LaTeX
-        for layout, tex in ident.layouts.items():
+        shown = ident.corrected if book.is_erratum(ident) else ident
+        if shown is not ident:  # an erratum: the printed form marked false, the corrected one proved
+            assert ":::{admonition} As printed: false" in section
+            assert f"$$\n{shown.latex}\n$$" in section
+        for layout, tex in shown.layouts.items():
             assert book.table_math(tex) in section, layout
-        for name, props in ident.assumptions.items():
-            assert all(book.ASSUMPTION_WORDS.get(p, p) in section for p in props)
+        for name, props in shown.assumptions.items():
+            assert all(book.escape_markdown(book.assumption_words(p)) in section for p in props)
         for source in ident.sources:
             assert book.escape_markdown(book.source_text(source)) in section
         for role, text in ident.statement.items():
@@ -101,14 +105,18 @@ def test_quick_reference_lists_every_identity_once_with_both_layouts():
     page = book.quick_reference_page(CAT)
     rows = [line for line in page.splitlines() if line.startswith("| {ref}")]
     assert len(rows) == len(CAT)
-    for row, ident in zip(rows, CAT):
+    proved = [i for i in CAT if not book.is_erratum(i)]
+    errata = [i for i in CAT if book.is_erratum(i)]
+    for row, ident in zip(rows, proved + errata):  # proved identities first, then the errata table
         assert row.startswith(f"| {{ref}}`{ident.id} <{ident.id}>` ")
         assert row.count(" | ") == 3  # four columns, no pipe leaked from the LaTeX
-        if ident.kind == "gradient":
-            assert book.table_math(ident.layouts["numerator"]) in row
-            assert book.table_math(ident.layouts["gradient"]) in row
-        if ident.kind == "jacobian":
-            assert book.table_math(ident.layouts["denominator"]) in row
+        shown = ident.corrected if book.is_erratum(ident) else ident
+        assert book.table_math(shown.latex) in row or book.table_math(shown.lhs_latex) in row
+        if shown.kind == "gradient":
+            assert book.table_math(shown.layouts["numerator"]) in row or book.is_erratum(ident)
+            assert book.table_math(shown.layouts["gradient"]) in row
+        if shown.kind == "jacobian" and not book.is_erratum(ident):
+            assert book.table_math(shown.layouts["denominator"]) in row
     assert "assert not failed" in page and book.catalog_state(CAT) in page
 
 
@@ -141,10 +149,19 @@ def test_sources_and_symbols_are_readable():
     assert book.symbol_space(CAT.get("linear.grad_atx"), "x") == r"x \in \mathbb{R}^{n}"
 
 
-def test_families_used_by_a_hand_written_page():
-    assert book.families_used('matref.get("trace.grad_axb") and {ref}`inverse.diff_inv`', CAT) == ["trace", "inverse"]
-    assert book.families_used("for ident in matref.catalog(): ...", CAT) == [f.name for f in CAT.families]
-    assert book.families_used("numpy.linalg.inv and np.random", CAT) == []
+def test_a_hand_written_page_depends_on_the_entries_it_names(tmp_path):
+    text = 'matref.get("trace.grad_axb") and {ref}`inverse.diff_inv`'
+    assert book.identities_used(text, CAT) == ["trace.grad_axb", "inverse.diff_inv"]
+    assert book.identities_used("for ident in matref.catalog(): ...", CAT) == CAT.ids
+    assert book.identities_used("numpy.linalg.inv and np.random", CAT) == []
+    copy = tmp_path / "catalog"
+    shutil.copytree(DEFAULT_DIR, copy)
+    path = copy / "trace.yaml"
+    path.write_text(path.read_text().replace("grad: A.T @ B.T", "grad: B @ A", 1))
+    edited = load_catalog(copy)
+    assert book.text_state(text, edited) != book.text_state(text, CAT)  # the entry it proves changed
+    other = 'matref.get("inverse.diff_inv")'
+    assert book.text_state(other, edited) == book.text_state(other, CAT)  # an entry it does not name
 
 
 def test_write_pages_touches_only_what_changed(tmp_path):
@@ -157,6 +174,24 @@ def test_write_pages_touches_only_what_changed(tmp_path):
     second = book.write_pages(out, CAT)
     assert second == [stale] and not stale.exists()
     assert all(p.stat().st_mtime_ns == mtimes[p.name] for p in out.glob("*.md"))
+
+
+def test_an_unchanged_catalog_is_not_even_loaded_again(tmp_path, monkeypatch):
+    copy = tmp_path / "catalog"
+    shutil.copytree(DEFAULT_DIR, copy)
+    monkeypatch.setenv("MATREF_CATALOG", str(copy))
+    out = tmp_path / "identities"
+    assert book.write_pages(out)  # first time: every page
+    real_pages = book.pages
+    monkeypatch.setattr(book, "pages", lambda cat=None: pytest.fail("rendered although nothing changed"))
+    assert book.write_pages(out) == []
+    path = copy / "trace.yaml"
+    path.write_text(path.read_text().replace("grad: A.T @ B.T", "grad: B @ A", 1))
+    monkeypatch.setattr(book, "pages", real_pages)
+    changed = book.write_pages(out)
+    assert {p.name for p in changed} == {"trace.md", "quick-reference.md"}  # the family and the table
+    (out / "vec.md").unlink()
+    assert [p.name for p in book.write_pages(out)] == ["vec.md"]  # a missing page is written again
 
 
 def test_a_new_family_gets_a_page(tmp_path):
@@ -251,6 +286,6 @@ def test_every_identity_has_its_id_as_anchor_and_is_searchable():
 def test_the_book_bundles_mathjax_instead_of_a_cdn():
     html = built_html()
     page = (html / "identities" / "trace.html").read_text()
-    assert 'src="../_static/mathjax/tex-svg.js' in page
+    assert 'src="../_static/mathjax/tex-svg-full.js' in page
     assert "cdn.jsdelivr.net" not in page
-    assert (html / "_static" / "mathjax" / "tex-svg.js").stat().st_size > 1_000_000
+    assert (html / "_static" / "mathjax" / "tex-svg-full.js").stat().st_size > 1_000_000
