@@ -348,6 +348,20 @@ _mag.register(N.MatMul)(_combine(np.matmul, np.matmul))
 
 
 @_mag.register
+def _(n: N.Div, env: Env):
+    # Rounding in a / b is relative to |a| / |b|: the terms of the numerator, not its value.
+    (lv, lm), (rv, _) = _mag(n.left, env), _mag(n.right, env)
+    return lv / rv, lm / np.abs(rv)
+
+
+@_mag.register
+def _(n: N.Pow, env: Env):
+    v, m = _mag(n.base, env)
+    value = _ev(n, env)
+    return value, (m ** n.exponent if n.exponent > 0 else np.abs(value))
+
+
+@_mag.register
 def _(n: N.Call, env: Env):
     if n.func in ("tr", "sum", "kron", "vec", "diag"):
         pairs = [_mag(a, env) for a in n.args]
