@@ -1,0 +1,276 @@
+"""Sphinx glue for the matref handbook (loaded by conf.py; the library never imports Sphinx).
+
+- ``config-inited``: write the generated pages (``matref.book``) into ``book/identities/``,
+  place the jupyter-cache database next to the output folder (created up front, so that
+  ``-j 2`` workers do not race to create it), serve MathJax from the build rather than from a
+  CDN, and run kernels over Unix sockets with a profile of their own.
+- ``matref:identity`` directive + transform: the section of an identity gets the identity's id
+  as its first HTML id (``trace.html#trace.grad_axb``) and is registered as a search object,
+  so the search box finds it by id as well as by title.
+- ``env-get-outdated``: re-read a page whose notebook failed last time (so a wrong formula keeps
+  failing incremental builds), and hand-written notebooks when an identity they name, or the
+  library, changed (their cells are not generated, so the execution cache cannot see it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.domains import Domain, ObjType
+from sphinx.roles import XRefRole
+from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import make_refnode
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+MATHJAX_VERSION = "3.2.2"
+MATHJAX_DIR = ROOT / "_build" / f"mathjax-{MATHJAX_VERSION}"
+MATHJAX_FILE = "mathjax/tex-svg-full.js"  # every TeX extension built in: nothing loaded later
+
+
+# -- generated pages -------------------------------------------------------------------------------
+def generate_pages(app, config) -> None:
+    from matref import MatrefError, book
+
+    outdir = Path(app.srcdir) / book.GENERATED_DIR
+    try:
+        changed = book.write_pages(outdir)
+    except MatrefError as e:  # a catalog that does not load: file, line and id, not a Sphinx crash report
+        print(f"\nmatref: the catalog does not load, so the handbook cannot be built:\n{e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if changed:
+        logger.info(f"matref: generated {len(changed)} page(s) in {outdir}")
+
+
+# -- execution cache -------------------------------------------------------------------------------
+def setup_cache(app, config) -> None:
+    if not config.nb_execution_cache_path:
+        config.nb_execution_cache_path = str(Path(app.outdir).resolve().parent / ".jupyter_cache")
+    path = Path(config.nb_execution_cache_path).resolve()
+    config.nb_execution_cache_path = str(path)
+    if config.nb_execution_mode == "cache":
+        from jupyter_cache import get_cache
+
+        get_cache(str(path)).list_cache_records()  # creates the sqlite database now, in one process
+
+
+# -- kernels: a profile of their own ------------------------------------------------------------------
+def use_ipc_kernels() -> None:
+    """Talk to kernels over Unix sockets instead of TCP ports.
+
+    With ``-j 2`` two processes start kernels at the same time, and jupyter_client picks TCP
+    ports by probing for free ones before the kernel binds them: another process can take a port
+    in between ("Address already in use", "Kernel died before replying to kernel_info"), which
+    fails the build at random. Sockets named after a fresh id cannot collide.
+    """
+    from nbclient.client import NotebookClient
+
+    if getattr(NotebookClient, "_matref_ipc", False):
+        return
+    original = NotebookClient.create_kernel_manager
+
+    def create_kernel_manager(self):
+        km = original(self)
+        km.transport = "ipc"
+        # short, unique and outside the sources (a Unix socket path is limited to ~100 bytes)
+        km.ip = os.path.join(tempfile.gettempdir(), f"matref-kernel-{uuid.uuid4().hex[:12]}")
+        return km
+
+    NotebookClient.create_kernel_manager = create_kernel_manager
+    NotebookClient._matref_ipc = True
+
+
+def setup_kernels(app, config) -> None:
+    """Run the notebooks' kernels over Unix sockets, with an IPython profile under the build folder.
+
+    The user's ~/.ipython (startup files, extensions) cannot change what a page computes, and the
+    kernel's start-up log stays quiet.
+    """
+    use_ipc_kernels()
+    ipython_dir = Path(app.outdir).resolve().parent / "ipython"
+    config_file = ipython_dir / "profile_default" / "ipython_kernel_config.py"
+    if not config_file.exists():
+        config_file.parent.mkdir(parents=True, exist_ok=True)
+        config_file.write_text("# Written by conf/matref_sphinx.py for the handbook's kernels.\n"
+                               "c.IPKernelApp.log_level = 'ERROR'\n")
+    os.environ["IPYTHONDIR"] = str(ipython_dir)
+
+
+# -- MathJax without a CDN -------------------------------------------------------------------------
+def ensure_mathjax(target: Path = MATHJAX_DIR) -> Path | None:
+    """``target/mathjax/tex-svg-full.js``, fetched once from the npm registry; None if impossible."""
+    dest = target / MATHJAX_FILE
+    if dest.exists():
+        return dest
+    npm = shutil.which("npm")
+    if not npm:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [npm, "install", "--prefix", tmp, "--no-save", "--no-audit", "--no-fund",
+               "--no-package-lock", "--loglevel=error", f"mathjax@{MATHJAX_VERSION}"]
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        src = Path(tmp) / "node_modules" / "mathjax" / "es5" / "tex-svg-full.js"
+        if result.returncode != 0 or not src.exists():
+            print(f"matref: npm could not fetch mathjax@{MATHJAX_VERSION}:\n{result.stderr}",
+                  file=sys.stderr)
+            return None
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+    return dest
+
+
+def setup_mathjax(app, config) -> None:
+    if config.mathjax_path.startswith(("http://", "https://")) and config.matref_local_mathjax:
+        if ensure_mathjax() is not None:
+            config.mathjax_path = MATHJAX_FILE
+            config.html_static_path = list(config.html_static_path) + [str(MATHJAX_DIR)]
+        else:
+            print("matref: WARNING: npm is not available, so MathJax is not bundled; the pages "
+                  f"load it from {config.mathjax_path} and need internet to show formulas.",
+                  file=sys.stderr)
+
+
+# -- identities as anchors and search objects ------------------------------------------------------
+class identity_marker(nodes.Element):
+    """Placeholder left by the directive; the transform moves its id onto the section."""
+
+
+class IdentityDirective(SphinxDirective):
+    """``{matref:identity} <id>`` inside the section of an identity."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self):
+        return [identity_marker(ident=self.arguments[0].strip())]
+
+
+class IdentityAnchors(SphinxTransform):
+    """Give each identity's section its id as first (HTML) id; note it in the domain."""
+
+    default_priority = 700  # after docutils' reference transforms, before domains collect labels
+
+    def apply(self, **kwargs) -> None:
+        domain = self.env.domains["matref"]
+        for marker in list(self.document.findall(identity_marker)):
+            ident = marker["ident"]
+            section = marker.parent
+            if not isinstance(section, nodes.section):
+                logger.warning(f"matref:identity {ident} is not directly inside a section",
+                               location=marker)
+                marker.parent.remove(marker)
+                continue
+            if ident in self.document.ids and self.document.ids[ident] is not section:
+                logger.warning(f"duplicate identity anchor {ident}", location=marker)
+            else:
+                section["ids"] = [ident] + [i for i in section["ids"] if i != ident]
+                self.document.ids[ident] = section
+                if ident in self.document.nameids:
+                    self.document.nameids[ident] = ident
+            title = section[0].astext() if section.children and isinstance(section[0], nodes.title) else ident
+            domain.note_identity(ident, title, self.env.current_document.docname)
+            section.remove(marker)
+
+
+class MatrefDomain(Domain):
+    name = "matref"
+    label = "matref"
+    object_types = {"identity": ObjType("identity", "id")}
+    directives = {"identity": IdentityDirective}
+    roles = {"id": XRefRole()}
+    initial_data = {"identities": {}}  # id -> (docname, title)
+
+    @property
+    def identities(self) -> dict:
+        return self.data.setdefault("identities", {})
+
+    def note_identity(self, ident: str, title: str, docname: str) -> None:
+        self.identities[ident] = (docname, title)
+
+    def clear_doc(self, docname: str) -> None:
+        for ident, (doc, _) in list(self.identities.items()):
+            if doc == docname:
+                del self.identities[ident]
+
+    def merge_domaindata(self, docnames, otherdata) -> None:
+        for ident, (doc, title) in otherdata.get("identities", {}).items():
+            if doc in docnames:
+                self.identities[ident] = (doc, title)
+
+    def get_objects(self):
+        for ident, (doc, title) in self.identities.items():
+            yield ident, ident, "identity", doc, ident, 1
+
+    def resolve_xref(self, env, fromdocname, builder, typ, target, node, contnode):
+        if target not in self.identities:
+            return None
+        doc, title = self.identities[target]
+        return make_refnode(builder, fromdocname, doc, target, contnode, title)
+
+    def resolve_any_xref(self, env, fromdocname, builder, target, node, contnode):
+        ref = self.resolve_xref(env, fromdocname, builder, "id", target, node, contnode)
+        return [("matref:id", ref)] if ref is not None else []
+
+
+# -- what to re-read -------------------------------------------------------------------------------
+def outdated(app, env, added, changed, removed):
+    """Pages to re-read although their source did not change."""
+    from matref import book
+
+    try:
+        from myst_nb.sphinx_ import NbMetadataCollector
+    except ImportError:  # pragma: no cover
+        NbMetadataCollector = None
+    extra = set()
+    for docname in sorted(env.all_docs):  # a proof that failed last time must run (and fail) again
+        data = NbMetadataCollector.get_doc_data(env).get(docname, {}).get("exec_data") if NbMetadataCollector else None
+        if data and data.get("succeeded") is False:
+            extra.add(docname)
+    # Hand-written notebooks: re-read when an entry they name, or the library, changed. With the
+    # catalog and the library untouched only new or edited pages need a (new) state.
+    fingerprint = book.source_fingerprint()
+    unchanged = getattr(env, "matref_fingerprint", None) == fingerprint
+    states = getattr(env, "matref_states", {})
+    generated = book.GENERATED_DIR + "/"
+    for docname in sorted(env.found_docs):
+        if docname.startswith(generated) or (unchanged and docname not in added | changed):
+            continue
+        path = Path(env.doc2path(docname))
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if "{code-cell}" not in text:
+            continue
+        state = book.text_state(text)
+        if states.get(docname) != state:
+            if docname in env.all_docs and docname not in added and docname not in changed:
+                extra.add(docname)
+            states[docname] = state
+    env.matref_states = states
+    env.matref_fingerprint = fingerprint
+    if extra:
+        logger.info(f"matref: re-reading {len(extra)} page(s) whose proofs are out of date: "
+                    + ", ".join(sorted(extra)))
+    return sorted(extra)
+
+
+def setup(app):
+    app.add_config_value("matref_local_mathjax", True, "html")
+    app.connect("config-inited", generate_pages, priority=400)
+    app.connect("config-inited", setup_cache, priority=600)
+    app.connect("config-inited", setup_mathjax, priority=600)
+    app.connect("config-inited", setup_kernels, priority=600)
+    app.add_node(identity_marker)
+    app.add_domain(MatrefDomain)
+    app.add_transform(IdentityAnchors)
+    app.connect("env-get-outdated", outdated)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
+            "env_version": 1}
