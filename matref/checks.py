@@ -56,14 +56,14 @@ class Measurement:
     @property
     def ratio(self) -> float:
         if not np.isfinite(self.error):
-            return np.inf
+            return float("inf")
         if self.tolerance == 0:
-            return 0.0 if self.error == 0 else np.inf
-        return self.error / self.tolerance
+            return 0.0 if self.error == 0 else float("inf")
+        return float(self.error / self.tolerance)
 
     @property
     def ok(self) -> bool:
-        return self.ratio <= 1.0
+        return bool(self.ratio <= 1.0)
 
 
 def _finite(*arrays) -> bool:

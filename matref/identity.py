@@ -119,11 +119,19 @@ class Identity:
                     "hessian": "(numel wrt) x (numel wrt)",
                     "symmetric_partials": f"the shape of {spec.wrt}"}[spec.kind]
             self._fail(f"{claim} is {scope.show(cshape)} but must have {what}, {scope.show(want)}", claim)
-        scope.settle()
+        if scope.settle():
+            what = {"jacobian": "(numel f) x (numel wrt)", "hessian": "(numel wrt) x (numel wrt)"}.get(
+                spec.kind, "the shape of its counterpart")
+            self._fail(f"{claim} is {scope.show(cshape)} but must be {what}, {scope.show(want)}", claim)
         for a, b, where in u.deferred:
             ra, rb = u.resolve(a), u.resolve(b)
             if isinstance(ra, int) and isinstance(rb, int) and ra != rb:
                 self._fail(f"sizes {ra} and {rb} must be equal", claim)
+        if u.deferred and not self._sizes_exist():
+            what = {"jacobian": "(numel f) x (numel wrt)", "hessian": "(numel wrt) x (numel wrt)"}.get(
+                spec.kind, "the shape its kind requires")
+            self._fail(f"{claim} is {scope.show(cshape)} but must be {what}, {scope.show(want)}: "
+                       "no sizes make these equal", claim)
         self.names = all_names
         self.direction = direction
         self._bounds: dict[Var, tuple[int, int]] = {}
@@ -144,6 +152,19 @@ class Identity:
                 self.corrected = Identity(fixed)
             except CatalogError as e:
                 self._fail(f"corrected: {e.message}", "corrected")
+
+    def _sizes_exist(self) -> bool:
+        """Whether some sizes in the sampling bounds satisfy the product constraints left over."""
+        import itertools
+
+        u = self.scope.unifier
+        dims = [d for name in self.scope.symbols for d in self.scope.shape_of_symbol(name)]
+        dims += [d for a, b, _ in u.deferred for d in (a, b)]
+        free = u.free_vars(dims)
+        if len(free) > 6:
+            return True  # too many to enumerate; sampling will report it if it happens
+        ranges = [range(1, 7)] * len(free)
+        return any(not u.violated(dict(zip(free, combo))) for combo in itertools.product(*ranges))
 
     def _infer(self, role: str, tree: N.Node) -> Typed:
         text = dict(self.spec.statement)[role]

@@ -231,7 +231,7 @@ def _run(ident, trials: int, seed: int, explain_failure: bool = True, fail_fast:
         worst = max(measurements, key=lambda m: m.ratio)
         failing = list(dict.fromkeys(m.what for m in measurements if not m.ok))
         what = "; ".join(failing) if failing else worst.what
-        results.append(Trial(index, trial_seed, shapes, worst.error, worst.tolerance, worst.ok, what))
+        results.append(Trial(index, trial_seed, shapes, float(worst.error), float(worst.tolerance), bool(worst.ok), what))
         if not worst.ok and failed_at is None:
             failed_at = trial_seed
             if fail_fast:

@@ -23,7 +23,8 @@ def test_report_fields(seed):
     assert r.margin >= 1000
     assert r.reproduce == f"matref verify trace.grad_axb --trials 4 --seed {seed}"
     assert f"seed {seed}" in r.summary()
-    json.dumps(r.to_dict())
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["ok"] is True and all(t["ok"] is True for t in d["trials"])  # booleans, not "True"
 
 
 def test_trial_sizes_cover_the_smallest_case(seed):

@@ -71,13 +71,14 @@ class Scope:
         r, c = self.shape_of_symbol(name)
         return self.unifier.unify(r, c, name)
 
-    def settle(self) -> None:
+    def settle(self) -> list:
         """Decide product-vs-product size constraints by pairing factors in order.
 
         ``kron(B.T, A) @ vec(X)`` alone only says rows(B)*cols(A) = rows(X)*cols(X); any
         assignment that satisfies it is a valid instance, and pairing the factors gives one.
         """
         u = self.unifier
+        impossible = []
         pending, u.deferred = u.deferred, []
         for a, b, where in pending:
             ra, rb = u.resolve(a), u.resolve(b)
@@ -93,7 +94,13 @@ class Scope:
                         break
             if len(fa) == len(fb) and all(u.unify(x, y, where) for x, y in zip(fa, fb)):
                 continue
+            if bool(fa) != bool(fb):
+                # p*q = p: what is left must be 1, impossible for an undeclared (strict) size.
+                if not all(u.unify(x, 1, where) for x in fa + fb):
+                    impossible.append((a, b, where))
+                continue
             u.deferred.append((a, b, where))
+        return impossible
 
     def fork(self) -> "Scope":
         """An independent copy: inferring new expressions in it leaves this scope untouched."""
