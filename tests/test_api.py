@@ -44,7 +44,7 @@ def test_check_forms(seed):
     (dict(f="a.T @ X @ b", wrt="X", grad="a"), "must have the shape of X"),
     (dict(f="", wrt="X", grad="I"), "empty"),
     (dict(f="A @ X @ B", wrt="X", jacobian="A"), "must be (numel f) x (numel wrt)"),
-    (dict(f="x.T @ x", wrt="x", hessian="x"), "must be (numel wrt) x (numel wrt)"),
+    (dict(f="x.T @ x", wrt="x", hessian="x"), "must have (numel wrt) x (numel wrt)"),
 ])
 def test_check_bad_input(kwargs, message):
     with pytest.raises(matref.MatrefError, match=message.replace("(", r"\(").replace(")", r"\)")):
