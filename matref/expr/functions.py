@@ -232,17 +232,16 @@ def _sym_eig(a):
     with the sign of their largest real component fixed, as for the real matrix.
     """
     if not np.iscomplexobj(a):
-        return np.linalg.eigh(a)
+        w, v = np.linalg.eigh(a)
+        return w, _eigvec_sign(v)
     w, v = np.linalg.eig(a)
     order = np.argsort(w.real)
     w, v = w[order], v[:, order]
-    v = v / np.sqrt(np.sum(v * v, axis=0, keepdims=True))
-    idx = np.argmax(np.abs(v.real), axis=0)
-    signs = np.sign(v.real[idx, np.arange(v.shape[1])])
-    return w, v * signs
+    return w, _eigvec_sign(v / np.sqrt(np.sum(v * v, axis=0, keepdims=True)))
 
 
 def _eigvec_sign(v):
+    """The sign convention of eigvec: the largest component (by real part) is positive."""
     idx = np.argmax(np.abs(v.real), axis=0)
     return v * np.sign(v.real[idx, np.arange(v.shape[1])])
 
@@ -252,10 +251,7 @@ def _eigval(a, i):
 
 
 def _eigvec(a, i):
-    w, v = _sym_eig(a)
-    if not np.iscomplexobj(a):
-        v = _eigvec_sign(v)
-    return v[:, i:i + 1]
+    return _sym_eig(a)[1][:, i:i + 1]
 
 
 def _indexed_square(what):

@@ -80,13 +80,7 @@ def _(n: N.Call, s):
         return N.Transpose(n)
     if n.func == "kron":
         return N.Call("kron", tuple(_t(a, s) for a in n.args))
-    if n.func == "diag" and len(n.args) == 1:
-        return n if not s(n) and _maybe_square_result(n) else N.Transpose(n)
     return N.Transpose(n)
-
-
-def _maybe_square_result(n: N.Call) -> bool:
-    return False
 
 
 def tidy(node: N.Node, is_scalar=lambda n: False) -> N.Node:
