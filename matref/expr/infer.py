@@ -44,7 +44,7 @@ class Scope:
     def dim(self, name: str) -> Var:
         """The named dimension ``name`` (created on first use)."""
         if name not in self.dims:
-            self.dims[name] = Var(name)
+            self.dims[name] = Var(name, strict=True)
         return self.dims[name]
 
     def parse_shape(self, text: str) -> Shape:
