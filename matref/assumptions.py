@@ -1,50 +1,142 @@
-"""The vocabulary of assumptions on symbols, their implications and how to weaken them."""
+"""The vocabulary of assumptions on symbols: one record per word.
+
+Each :class:`Assumption` says what the word means (prose for ``matref show`` and the book), what
+it implies, what remains when a negative check drops it, whether the test suite must show it is
+needed, which sizes it allows, and how to tell that a sampled matrix satisfies it.
+"""
 
 from __future__ import annotations
 
-VOCABULARY: dict[str, str] = {
-    "square": "a square matrix",
-    "symmetric": "symmetric: A = A^T",
-    "spd": "symmetric positive definite",
-    "invertible": "invertible (nonsingular)",
-    "orthogonal": "orthogonal: Q^T Q = I",
-    "diagonal": "diagonal",
-    "positive": "every entry is positive",
-    "posdef": "positive real: x^T A x > 0 for x != 0, not necessarily symmetric",
-    "distinct_eigenvalues": "symmetric with well separated (distinct) eigenvalues",
-    "repeated_eigenvalue": "symmetric with its two smallest eigenvalues equal (for negative checks)",
-}
+from dataclasses import dataclass
+from typing import Callable
 
-_IMPLIES: dict[str, frozenset[str]] = {
-    "spd": frozenset({"symmetric", "invertible", "square", "posdef"}),
-    "posdef": frozenset({"invertible", "square"}),
-    "distinct_eigenvalues": frozenset({"symmetric", "square"}),
-    "repeated_eigenvalue": frozenset({"symmetric", "square"}),
-    "orthogonal": frozenset({"invertible", "square"}),
-    "invertible": frozenset({"square"}),
-    "symmetric": frozenset({"square"}),
-    "diagonal": frozenset({"square"}),
-}
+import numpy as np
 
-# What remains when a structural assumption is dropped: its non-structural consequences,
-# which keep the identity well defined (an inverse still exists) but no longer true.
-_WEAKER: dict[str, frozenset[str]] = {
-    "spd": frozenset({"invertible"}),
-    "symmetric": frozenset({"square"}),
-    "orthogonal": frozenset({"invertible"}),
-    "diagonal": frozenset({"square"}),
-    "positive": frozenset(),
-    "posdef": frozenset({"invertible"}),
-    "distinct_eigenvalues": frozenset({"repeated_eigenvalue"}),
-}
 
-STRUCTURAL: tuple[str, ...] = tuple(_WEAKER)
+def _sym(a, tol):
+    return np.linalg.norm(a - a.T) <= tol * max(1.0, np.linalg.norm(a))
+
+
+def _square(a, tol):
+    return a.shape[0] == a.shape[1]
+
+
+def _spd(a, tol):
+    return _square(a, tol) and _sym(a, tol) and np.linalg.eigvalsh((a + a.T) / 2).min() > 0
+
+
+def _posdef(a, tol):
+    return _square(a, tol) and np.linalg.eigvalsh((a + a.T) / 2).min() > 0
+
+
+def _invertible(a, tol):
+    if not _square(a, tol):
+        return False
+    s = np.linalg.svd(a, compute_uv=False)
+    return s[-1] > 1e-8 * s[0]
+
+
+def _orthogonal(a, tol):
+    return _square(a, tol) and np.linalg.norm(a.T @ a - np.eye(a.shape[0])) <= tol * a.shape[0]
+
+
+def _diagonal(a, tol):
+    return _square(a, tol) and not np.any(a - np.diag(np.diag(a)))
+
+
+def _positive(a, tol):
+    return bool(np.all(a > 0))
+
+
+def _eig_gaps(a):
+    w = np.linalg.eigvalsh((a + a.T) / 2)
+    return np.diff(w)
+
+
+def _distinct(a, tol):
+    return _sym(a, tol) and (a.shape[0] < 2 or _eig_gaps(a).min() >= 0.5)
+
+
+def _repeated(a, tol):
+    return _sym(a, tol) and (a.shape[0] < 2 or _eig_gaps(a)[0] <= tol * max(1.0, np.abs(a).max()))
+
+
+def _rank(a, k):
+    s = np.linalg.svd(a, compute_uv=False)
+    return s.size and s[min(k, s.size) - 1] > 1e-8 * s[0]
+
+
+def _full_column_rank(a, tol):
+    return a.shape[0] >= a.shape[1] and _rank(a, a.shape[1])
+
+
+def _full_row_rank(a, tol):
+    return a.shape[1] >= a.shape[0] and _rank(a, a.shape[0])
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One word of the vocabulary.
+
+    Attributes
+    ----------
+    name : str
+    text : str
+        What it means, in words (shown by ``matref show`` and in the book).
+    implies : tuple of str
+        Words it implies (closed transitively by :func:`closure`).
+    weaker : tuple of str
+        What a negative check keeps when it drops this word: the consequences that keep the
+        identity *defined* (an inverse still exists) without making it true.
+    structural : bool
+        The test suite drops it from every identity that states it and requires the proof to
+        stop holding (a condition nobody needs must not be stated).
+    sizes : str
+        A constraint on the symbol's sizes: ``""``, ``"rows>=cols"`` or ``"cols>=rows"``.
+    holds : callable
+        ``holds(matrix, tol)``: whether a sampled matrix satisfies it (the sampler's safety net).
+    """
+
+    name: str
+    text: str
+    implies: tuple[str, ...] = ()
+    weaker: tuple[str, ...] = ()
+    structural: bool = True
+    sizes: str = ""
+    holds: Callable = _square
+
+
+ASSUMPTIONS: dict[str, Assumption] = {a.name: a for a in [
+    Assumption("square", "a square matrix", structural=False, holds=_square),
+    Assumption("symmetric", "symmetric: A = A^T", ("square",), ("square",), holds=_sym),
+    Assumption("spd", "symmetric positive definite", ("symmetric", "invertible", "square", "posdef"),
+               ("invertible",), holds=_spd),
+    Assumption("invertible", "invertible (nonsingular)", ("square",), structural=False, holds=_invertible),
+    Assumption("orthogonal", "orthogonal: Q^T Q = I", ("invertible", "square"), ("invertible",), holds=_orthogonal),
+    Assumption("diagonal", "diagonal", ("square",), ("square",), holds=_diagonal),
+    Assumption("positive", "every entry is positive", holds=_positive),
+    Assumption("posdef", "positive real: x^T A x > 0 for x != 0, not necessarily symmetric",
+               ("invertible", "square"), ("invertible",), holds=_posdef),
+    Assumption("distinct_eigenvalues", "symmetric with well separated (distinct) eigenvalues",
+               ("symmetric", "square"), ("repeated_eigenvalue",), holds=_distinct),
+    Assumption("repeated_eigenvalue", "symmetric with its two smallest eigenvalues equal (for negative checks)",
+               ("symmetric", "square"), structural=False, holds=_repeated),
+    Assumption("full_column_rank", "full column rank: its columns are linearly independent (rows >= columns)",
+               sizes="rows>=cols", holds=_full_column_rank),
+    Assumption("full_row_rank", "full row rank: its rows are linearly independent (columns >= rows)",
+               sizes="cols>=rows", holds=_full_row_rank),
+]}
+
+VOCABULARY: dict[str, str] = {name: a.text for name, a in ASSUMPTIONS.items()}
+"""Every word and what it means."""
+
+STRUCTURAL: tuple[str, ...] = tuple(name for name, a in ASSUMPTIONS.items() if a.structural)
 """Assumptions whose necessity the test suite demonstrates by dropping them."""
 
 
 def unknown(names) -> list[str]:
     """The names that are not in :data:`VOCABULARY`."""
-    return [n for n in names if n not in VOCABULARY]
+    return [n for n in names if n not in ASSUMPTIONS]
 
 
 def closure(names) -> frozenset[str]:
@@ -58,7 +150,8 @@ def closure(names) -> frozenset[str]:
     out = set(names)
     todo = list(out)
     while todo:
-        for implied in _IMPLIES.get(todo.pop(), ()):
+        word = ASSUMPTIONS.get(todo.pop())
+        for implied in word.implies if word else ():
             if implied not in out:
                 out.add(implied)
                 todo.append(implied)
@@ -73,8 +166,20 @@ def weaken(names, drop: str) -> frozenset[str]:
     >>> sorted(weaken(["spd"], "spd"))
     ['invertible', 'square']
     """
-    return closure({n for n in names if n != drop} | _WEAKER.get(drop, frozenset())) - {drop}
+    word = ASSUMPTIONS.get(drop)
+    kept = set(word.weaker) if word else set()
+    return closure({n for n in names if n != drop} | kept) - {drop}
 
 
 def is_square(names) -> bool:
     return "square" in closure(names)
+
+
+def size_relations(names) -> set[str]:
+    """The size constraints (``"rows>=cols"``, ``"cols>=rows"``) the assumptions impose."""
+    return {ASSUMPTIONS[n].sizes for n in closure(names) if n in ASSUMPTIONS and ASSUMPTIONS[n].sizes}
+
+
+def violated_by(matrix: np.ndarray, names, tol: float = 1e-9) -> list[str]:
+    """The assumptions among ``names`` (closed) that ``matrix`` does not satisfy."""
+    return sorted(n for n in closure(names) if n in ASSUMPTIONS and not ASSUMPTIONS[n].holds(matrix, tol))

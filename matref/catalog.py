@@ -52,6 +52,8 @@ class Catalog:
         self.families = tuple(families)
         self.identities = tuple(i for fam in families for i in fam)
         self._by_id = {i.id: i for i in self.identities}
+        # Former ids of merged duplicates still resolve, to the entry that replaced them.
+        self.aliases = {a: i for i in self.identities for a in i.spec.aliases}
 
     def __iter__(self):
         return iter(self.identities)
@@ -77,7 +79,7 @@ class Catalog:
 
     def get(self, ident_id: str) -> Identity:
         try:
-            return self._by_id[ident_id]
+            return self._by_id.get(ident_id) or self.aliases[ident_id]
         except KeyError:
             close = difflib.get_close_matches(ident_id, self._by_id, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else " (see `matref list`)"
@@ -105,6 +107,12 @@ def load_catalog(directory: Path | str) -> Catalog:
                 raise CatalogError(f"duplicate id (first defined at {seen[ispec.id]})", str(ispec.location), ispec.id)
             seen[ispec.id] = str(ispec.location)
             identities.append(Identity(ispec))
+        for ispec in spec.identities:
+            for alias in ispec.aliases:
+                if alias in seen:
+                    raise CatalogError(f"alias {alias!r} is already an id or alias (at {seen[alias]})",
+                                       str(ispec.location), ispec.id)
+                seen[alias] = str(ispec.location)
         families.append(Family(spec, tuple(identities)))
     return Catalog(families)
 

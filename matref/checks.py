@@ -1,381 +1,424 @@
-"""Directional checks per kind, in the style of JAX's ``check_grads``.
+"""Directional checks per kind, in the style of JAX's ``check_grads``, with three-way verdicts.
 
-Derivatives are measured along random directions by the complex step
-``Im f(X + i h V) / h`` (exact to rounding because every node is implemented as an analytic
-continuation) and one direction per instance is cross-checked by central differences with
-Richardson extrapolation, which catches an implementation that is not analytic. A gradient
-claim ``G`` passes when ``|D_V f - <G, V>| <= atol + rtol * max(||G||_F ||V||_F, |D_V f|)``: the
-tolerance is relative, so scaling ``f`` changes nothing.
+A claim is compared with a numerical derivative of ``f`` along random directions in the
+variable's tangent space. Each comparison is a :class:`Measurement` judged by :func:`judge`:
+
+* **pass** when the difference is within ``rtol`` times the size of the *values* compared (the
+  numerical derivative, the claimed one, and the norm of the claimed operator times the
+  direction). Nothing else widens a tolerance: not the magnitude of the terms a claim cancels, not
+  a constant added to ``f``, not a bound on rounding. So no claim can set its own tolerance.
+* **fail** when the difference exceeds the tolerance plus ten times everything rounding could
+  explain: the claim's own rounding (a running error bound, :mod:`matref.expr.bounds`) and the
+  disagreement between two independent numerical derivatives (a failure is always confirmed by a
+  second oracle before it is reported).
+* **vacuous** when both sides are zero to within their rounding (the instance says nothing).
+* **undecided** otherwise: the difference could be rounding. The verifier draws another instance.
+
+Numerical derivatives: the complex step ``Im f(X + i h V) / h`` where every node of f is an
+analytic continuation, else (eigen-solvers, and second derivatives) Cauchy's integral on a small
+circle, from the *imaginary parts only*: the Taylor coefficients of a real-analytic function are
+``a_k r^k = (2/N) sum_j Im f(X + r e^{i t_j} V) sin(k t_j)``, in which a constant added to ``f``
+does not appear at all (the real parts would carry its rounding). The circle with N = 16 points
+also gives the N = 8 estimate for free; their difference is the oracle's own error estimate.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import singledispatch
 
 import numpy as np
 
 from matref import sampling
-from matref.expr import nodes as N
-from matref.expr.functions import FUNCTIONS
-from matref.expr.to_numpy import Env, _ev, evaluate
+from matref.expr.bounds import bounded
+from matref.expr.rounding import Bounded, OutOfDomain, frob, gamma
+from matref.expr.to_numpy import evaluate
 
 
 @dataclass(frozen=True)
 class Tolerance:
     derivative: float  # rtol of a directional derivative against the claim
-    equality: float  # rtol of ||lhs - rhs|| against the magnitude of the terms
-    cross_check: float  # rtol between complex step and Richardson central differences
+    equality: float  # rtol of ||lhs - rhs|| against the size of the two sides
     second: float  # rtol of a second directional derivative (Hessians) against the claim
-    atol: float = 0.0
+    space: float  # rtol of a claim's distance to the variable's tangent space
 
 
 TOLERANCES: dict[np.dtype, Tolerance] = {
-    np.dtype(np.float64): Tolerance(derivative=1e-8, equality=1e-9, cross_check=1e-5, second=1e-7),
-    np.dtype(np.float32): Tolerance(derivative=1e-3, equality=1e-4, cross_check=1e-2, second=1e-2),
+    np.dtype(np.float64): Tolerance(derivative=1e-8, equality=1e-9, second=1e-7, space=1e-9),
 }
+NOISE_FACTOR = 10.0
+"""A failure must exceed the tolerance by ten times everything rounding could explain."""
 COMPLEX_STEP = 1e-20
-RICHARDSON_STEP = 1e-4
 CONTOUR_POINTS = 16
 # Contour radius by derivative order, relative to the largest entry of the variable (at least 1):
-# small for first derivatives (an eigenvector's sign convention jumps somewhere; a small circle
-# rarely reaches the jump), larger for second derivatives, whose rounding grows like eps / r^2.
+# small for first derivatives (an eigenvector's sign convention jumps somewhere), larger for second
+# derivatives, whose rounding grows like eps / r^2.
 CONTOUR_RADIUS = {1: 1e-3, 2: 1e-2}
 DIRECTIONS = 3
+CS_NOISE = 64 * 2.0 ** -53
+"""Relative rounding of a complex-step derivative (it is as accurate as a function evaluation)."""
+UNDERFLOW_GUARD = 1e-280
+"""Imaginary parts below this lose digits (float64 subnormals start at 2.2e-308)."""
+
+PASS, FAIL, UNDECIDED, VACUOUS = "pass", "fail", "undecided", "vacuous"
 
 
 @dataclass(frozen=True)
 class Measurement:
-    """One comparison: ``error`` against ``tolerance`` (= atol + rtol * scale)."""
+    """One comparison: ``error`` against ``tolerance`` (= rtol * size of the values compared)."""
 
     error: float
     tolerance: float
     what: str
+    noise: float = 0.0
+    verdict: str = PASS
+    reason: str = ""
 
     @property
     def ratio(self) -> float:
-        if not np.isfinite(self.error):
-            return float("inf")
+        if not math.isfinite(self.error):
+            return math.inf
         if self.tolerance == 0:
-            return 0.0 if self.error == 0 else float("inf")
-        return float(self.error / self.tolerance)
+            return 0.0 if self.error == 0 else math.inf
+        return self.error / self.tolerance
 
     @property
     def ok(self) -> bool:
-        return bool(self.ratio <= 1.0)
+        return self.verdict in (PASS, VACUOUS)
 
 
-def _finite(*arrays) -> bool:
-    return all(np.all(np.isfinite(a)) for a in arrays)
+def dist(a, b) -> float:
+    """``||a - b||_F`` without overflow or underflow (both scaled by the largest entry)."""
+    a, b = np.asarray(a), np.asarray(b)
+    m = max(float(np.max(np.abs(a))) if a.size else 0.0, float(np.max(np.abs(b))) if b.size else 0.0)
+    if m == 0.0 or not math.isfinite(m):
+        return m
+    return m * float(np.linalg.norm(a / m - b / m))
 
 
-def _nonfinite(what: str) -> Measurement:
-    return Measurement(np.inf, 0.0, f"{what}: evaluation gave inf or NaN (is an assumption missing?)")
+def inner(g, v) -> float:
+    """``sum(g * v)``, scaled so that large or tiny ``g`` neither overflows nor underflows."""
+    m = float(np.max(np.abs(g))) if np.size(g) else 0.0
+    if m == 0.0 or not math.isfinite(m):
+        return 0.0 if m == 0.0 else math.nan
+    return m * float(np.sum((g / m) * v))
 
 
-def complex_step(ident, role: str, values: dict, sizes: dict, v: np.ndarray) -> np.ndarray:
-    """``d/dt f(X + t V)`` at ``t = 0`` by the complex step."""
-    shifted = dict(values)
-    shifted[ident.wrt] = values[ident.wrt] + 1j * COMPLEX_STEP * v
-    return np.imag(evaluate(ident.typed[role], shifted, sizes)) / COMPLEX_STEP
+def judge(error: float, scale: float, rtol: float, noise: float = 0.0, observed=(0.0, 0.0),
+          noises=(0.0, 0.0), what: str = "") -> Measurement:
+    """The verdict of one comparison (see the module docstring).
 
-
-def contour(ident, role: str, values: dict, sizes: dict, v: np.ndarray, order: int = 1) -> np.ndarray:
-    """``d^k/dt^k f(X + t V)`` at ``t = 0`` by Cauchy's integral on a circle of radius r.
-
-    The trapezoid rule on ``N`` points is exact up to aliasing of order ``(r/R)^N`` (R: distance
-    to the nearest singularity) and rounding of order ``eps / r^k``: the complex step generalised
-    to any order, and robust for implementations (eigen-solvers) whose imaginary parts are not
-    accurate to the last bit.
+    ``observed`` are the sizes of the two sides, ``noises`` their own rounding bounds (for the
+    vacuous case: both sides zero to within rounding).
     """
-    x = values[ident.wrt]
-    r = CONTOUR_RADIUS[order] * max(1.0, float(np.max(np.abs(x))))
-    total = 0.0
-    for j in range(CONTOUR_POINTS):
-        w = np.exp(2j * np.pi * j / CONTOUR_POINTS)
-        shifted = dict(values)
-        shifted[ident.wrt] = x + (r * w) * v
-        total = total + evaluate(ident.typed[role], shifted, sizes) * w ** (-order)
-    return np.real(total) * math.factorial(order) / (CONTOUR_POINTS * r ** order)
+    tol = rtol * scale
+    if not (math.isfinite(error) and math.isfinite(tol) and math.isfinite(noise)):
+        return Measurement(error, tol, what, noise, UNDECIDED, "a quantity is not finite")
+    if error <= tol:
+        return Measurement(error, tol, what, noise, PASS)
+    if all(size <= NOISE_FACTOR * nz for size, nz in zip(observed, noises)):
+        return Measurement(error, tol, what, noise, VACUOUS, "both sides are zero to within rounding")
+    if error > tol + NOISE_FACTOR * noise:
+        return Measurement(error, tol, what, noise, FAIL)
+    return Measurement(error, tol, what, noise, UNDECIDED,
+                       f"the difference {error:.1e} is within what rounding could explain ({noise:.1e})")
 
 
-def contour_noise(ident, values: dict, sizes: dict, order: int) -> float:
-    """Rounding floor of :func:`contour`: about eps * |f| / r^k (times a safety factor of 1000).
+# -- numerical derivatives ---------------------------------------------------------------------------
+class Oracle:
+    """Directional derivatives of one function of one variable at one point.
 
-    A derivative that is exactly zero comes out as this noise, which a purely relative tolerance
-    would reject.
+    ``f(x)`` evaluates the function at a (complex) value of the variable; ``x`` is the point.
+    ``analytic``: every operation is an analytic continuation accurate to the last bit, so the
+    complex step applies. ``smallest``: the smallest nonzero magnitude of any intermediate value
+    at ``x`` (the step must keep imaginary parts away from underflow).
     """
-    x = values[ident.wrt]
-    r = CONTOUR_RADIUS[order] * max(1.0, float(np.max(np.abs(x))))
-    f = evaluate(ident.typed[ident.roles[0]], values, sizes)
-    return 1e4 * np.finfo(float).eps * float(np.linalg.norm(f)) / r ** order
 
+    def __init__(self, f, x: np.ndarray, analytic: bool, smallest: float = 1.0):
+        self.f = f
+        self.x = x
+        self.analytic = analytic
+        self.scale = max(1.0, float(np.max(np.abs(x)))) if x.size else 1.0
+        # The complex step is exact for any h small enough; keep h * value above underflow.
+        self.step = COMPLEX_STEP
+        if smallest * COMPLEX_STEP < UNDERFLOW_GUARD:
+            self.step = min(1e-8, UNDERFLOW_GUARD / max(smallest, 1e-300))
+        self.complex_step_ok = analytic and smallest * self.step >= UNDERFLOW_GUARD
 
-def richardson_noise(ident, values: dict, sizes: dict) -> float:
-    """Rounding floor of :func:`richardson`: about eps * |f| / h (times a safety factor of 1000)."""
-    x = values[ident.wrt]
-    h = RICHARDSON_STEP * max(1.0, float(np.max(np.abs(x))))
-    f = evaluate(ident.typed[ident.roles[0]], values, sizes)
-    return 1e3 * np.finfo(float).eps * float(np.linalg.norm(f)) / h
-
-
-def claim_magnitude(ident, values: dict, sizes: dict) -> float:
-    """Norm of the claim's terms (absolute values through sums and products).
-
-    A claim such as diag(s) - s s^T, or 1 - tanh(x)^2 at large |x|, cancels: its rounding error
-    is relative to the terms, not to the (tiny) result, so the tolerance must be too.
-    """
-    claim = ident.roles[1]
-    with_dir = dict(values)
-    if ident.direction:
-        with_dir[ident.direction] = np.ones_like(values[ident.wrt])
-    return float(np.linalg.norm(magnitude(ident.typed[claim], with_dir, sizes)[1]))
-
-
-def derivative(ident, role: str, values: dict, sizes: dict, v: np.ndarray) -> np.ndarray:
-    """First directional derivative: complex step where valid, else the contour integral."""
-    if ident.complex_step_safe:
-        return complex_step(ident, role, values, sizes, v)
-    return contour(ident, role, values, sizes, v, 1)
-
-
-def richardson(ident, role: str, values: dict, sizes: dict, v: np.ndarray) -> np.ndarray:
-    """``d/dt f(X + t V)`` by central differences with one Richardson extrapolation."""
-    x = values[ident.wrt]
-    h = RICHARDSON_STEP * max(1.0, float(np.max(np.abs(x))))
-
-    def central(step):
-        plus, minus = dict(values), dict(values)
-        plus[ident.wrt] = x + step * v
-        minus[ident.wrt] = x - step * v
-        typed = ident.typed[role]
-        return (evaluate(typed, plus, sizes) - evaluate(typed, minus, sizes)) / (2 * step)
-
-    return (4 * central(h / 2) - central(h)) / 3
-
-
-def _claimed_derivative(ident, values, sizes, v):
-    """What the claim says ``d/dt f(X + t V)`` is, and the scale its tolerance is relative to."""
-    claim = ident.roles[1]
-    if ident.kind == "gradient":
-        g = evaluate(ident.typed[claim], values, sizes)
-        return np.sum(g * v).reshape(1, 1), np.linalg.norm(g) * np.linalg.norm(v)
-    if ident.kind == "symmetric_partials":
-        # Partials with respect to the free entries x_ij, i <= j: df = sum_{i<=j} P_ij dx_ij.
-        p = evaluate(ident.typed[claim], values, sizes)
-        return np.sum(np.triu(p) * v).reshape(1, 1), np.linalg.norm(p) * np.linalg.norm(v)
-    if ident.kind == "jacobian":
-        j = evaluate(ident.typed[claim], values, sizes)
-        out = j @ v.reshape(-1, 1, order="F")
-        return out, np.linalg.norm(j) * np.linalg.norm(v)
-    with_dir = dict(values)
-    with_dir[ident.direction] = v
-    d = evaluate(ident.typed[claim], with_dir, sizes)
-    return d, np.linalg.norm(d)
-
-
-def _observed(ident, derivative: np.ndarray) -> np.ndarray:
-    return derivative.reshape(-1, 1, order="F") if ident.kind == "jacobian" else derivative
-
-
-def check_derivative(ident, values: dict, sizes: dict, rng: np.random.Generator,
-                     directions: int = DIRECTIONS, dtype=np.float64) -> list[Measurement]:
-    """Compare the claimed derivative of ``ident`` with directional derivatives at ``values``."""
-    tol = TOLERANCES[np.dtype(dtype)]
-    props = ident.sampling_assumptions(ident.wrt)
-    out = _in_space(ident, values, sizes, props, tol)
-    floor = 0.0 if ident.complex_step_safe else contour_noise(ident, values, sizes, 1)
-    terms = claim_magnitude(ident, values, sizes)
-    runs = []
-    for k in range(directions):
-        v = sampling.direction(rng, values[ident.wrt], props)
+    def _call(self, z):
         with np.errstate(all="ignore"):
-            observed = _observed(ident, derivative(ident, ident.roles[0], values, sizes, v))
-            claimed, scale = _claimed_derivative(ident, values, sizes, v)
-        runs.append((v, observed, claimed, scale))
-    # A differential has no explicit operator to measure; the largest response over the trial's
-    # directions estimates ||J|| ||V||, so one direction with a near-zero derivative is not
-    # judged against zero.
-    operator = max((max(s, np.linalg.norm(o)) for _, o, c, s in runs if _finite(o, c)), default=0.0)
-    for k, (v, observed, claimed, scale) in enumerate(runs):
-        if not _finite(observed, claimed):
-            out.append(_nonfinite(f"direction {k + 1}"))
-            continue
-        scale = max(scale, np.linalg.norm(observed), operator if ident.kind == "differential" else 0.0,
-                    terms * np.linalg.norm(v))
-        err = float(np.linalg.norm(observed - claimed))
-        out.append(Measurement(err, tol.atol + floor + tol.derivative * scale, f"direction {k + 1}"))
-        if k == 0:
-            with np.errstate(all="ignore"):
-                fd = _observed(ident, richardson(ident, ident.roles[0], values, sizes, v))
-            if not _finite(fd):
-                out.append(_nonfinite("central-difference cross-check"))
-                continue
-            gap = float(np.linalg.norm(fd - observed))
-            noise = richardson_noise(ident, values, sizes)
-            m = Measurement(gap, tol.atol + floor + noise + tol.cross_check * max(scale, np.linalg.norm(fd)),
-                            "cross-check of the complex step by central differences")
-            if not m.ok:  # only a failed cross-check is reported: it has its own, looser tolerance
-                out.append(m)
+            out = np.asarray(self.f(z))
+        return out
+
+    def complex_step(self, v) -> np.ndarray | None:
+        raw = np.imag(self._call(self.x + 1j * self.step * v))
+        nz = np.abs(raw[raw != 0])
+        if nz.size and nz.min() < UNDERFLOW_GUARD:
+            return None  # digits lost to underflow: use the contour instead
+        return raw / self.step
+
+    def contour(self, v, order: int = 1, shrink: float = 1.0) -> tuple[np.ndarray, float]:
+        """``d^k/dt^k f(x + t v)`` from the imaginary parts on a circle, and an error estimate.
+
+        The sine coefficients ``c_m = a_m r^m`` (m = 1 .. N/2 - 1) of the samples all come from the
+        same evaluations; the error of ``c_k`` (aliasing from ``c_{N-k}``, and rounding, which
+        spreads evenly over the coefficients) is estimated by the highest two coefficients.
+        """
+        r = CONTOUR_RADIUS[order] * self.scale * shrink
+        n = CONTOUR_POINTS
+        samples = []
+        for j in range(1, n // 2):
+            w = complex(math.cos(2 * math.pi * j / n), math.sin(2 * math.pi * j / n))
+            samples.append(np.imag(self._call(self.x + (r * w) * v)))
+        # f(conj z) = conj f(z) for a real function: the lower half circle mirrors the upper one, and
+        # the real points (j = 0, N/2) carry no imaginary part.
+        def coefficient(m):
+            total = 0.0
+            for j, im in enumerate(samples, start=1):
+                total = total + im * math.sin(m * 2 * math.pi * j / n)
+            return np.asarray(total) * (4.0 / n)
+
+        factor = math.factorial(order) / r ** order
+        value = coefficient(order) * factor
+        # Aliasing: c_k picks up c_{N-k}, beyond the computed coefficients; extrapolate their
+        # geometric decay from the top four (two at a time, so that a parity zero does no harm).
+        top = max(frob(coefficient(n // 2 - 1)), frob(coefficient(n // 2 - 2)))
+        below = max(frob(coefficient(n // 2 - 3)), frob(coefficient(n // 2 - 4)))
+        ratio = min(1.0, math.sqrt(top / below)) if below > 0 else (0.0 if top == 0 else 1.0)
+        aliasing = top * ratio ** (n - order - (n // 2 - 1))
+        rounding = 16 * 2.0 ** -53 * max(frob(im) for im in samples)
+        return value, (aliasing + rounding) * factor
+    def first(self, v) -> tuple[np.ndarray, float]:
+        """First directional derivative and its error estimate (0 for the complex step)."""
+        if self.complex_step_ok:
+            d = self.complex_step(v)
+            if d is not None:
+                return d, CS_NOISE * frob(d)
+        return self.contour(v, 1)
+
+    def first_again(self, v) -> tuple[np.ndarray, float]:
+        """An independent second estimate, to confirm a failure: another method or radius."""
+        if self.complex_step_ok:
+            return self.contour(v, 1)
+        return self.contour(v, 1, shrink=1 / 4)
+
+    def second(self, v) -> tuple[np.ndarray, float]:
+        return self.contour(v, 2)
+
+    def second_again(self, v) -> tuple[np.ndarray, float]:
+        return self.contour(v, 2, shrink=1 / 4)
+
+
+def _guarded(fn, *args):
+    """Run an oracle; a breakdown near the point (singular, overflow) means outside the domain."""
+    try:
+        out = fn(*args)
+    except EVALUATION_ERRORS as e:
+        raise OutOfDomain(f"f cannot be evaluated near the point ({e})") from None
+    value = out[0] if isinstance(out, tuple) else out
+    if value is not None and not np.all(np.isfinite(value)):
+        raise OutOfDomain("the derivative of f is not finite here (overflow)")
     return out
-
-
-def _in_space(ident, values, sizes, props, tol) -> list[Measurement]:
-    """A gradient on a structured space must lie in it: on symmetric matrices it is symmetric.
-
-    Directions in the space cannot see the rest of a claim (for symmetric X, ``A`` and
-    ``sym(A)`` give the same inner products), so the claim itself is required to be in the space,
-    which makes it the unique Frobenius gradient (Srinivasan & Panda). Free-entry partials and
-    Hessians must be symmetric.
-    """
-    claim = ident.roles[1]
-    if ident.kind == "gradient" and props & {"symmetric", "diagonal"}:
-        g = evaluate(ident.typed[claim], values, sizes)
-        what = "symmetric" if "diagonal" not in props else "diagonal"
-        gap = float(np.linalg.norm(g - sampling.project(g, props)))
-        return [Measurement(gap, tol.atol + tol.derivative * np.linalg.norm(g),
-                            f"the claimed gradient is not {what}, as a gradient on {what} matrices must be "
-                            "(the Frobenius gradient is the projection sym(G))")]
-    if ident.kind in ("symmetric_partials", "hessian"):
-        m = evaluate(ident.typed[claim], values, sizes)
-        gap = float(np.linalg.norm(m - m.T))
-        return [Measurement(gap, tol.atol + tol.derivative * np.linalg.norm(m), f"the claimed {ident.kind} is not symmetric")]
-    return []
-
-
-def check_hessian(ident, values: dict, sizes: dict, rng: np.random.Generator,
-                  directions: int = DIRECTIONS, dtype=np.float64) -> list[Measurement]:
-    """Second directional derivatives ``d^2/dt^2 f(X + tV)`` against ``vec(V)^T H vec(V)``.
-
-    Quadratic forms along random directions determine the symmetric part of H; H itself must
-    be symmetric (checked first), so together they pin down H.
-    """
-    tol = TOLERANCES[np.dtype(dtype)]
-    props = ident.sampling_assumptions(ident.wrt)
-    out = _in_space(ident, values, sizes, props, tol)
-    h = evaluate(ident.typed[ident.roles[1]], values, sizes)
-    floor = contour_noise(ident, values, sizes, 2)
-    terms = claim_magnitude(ident, values, sizes)
-    for k in range(directions):
-        v = sampling.direction(rng, values[ident.wrt], props)
-        with np.errstate(all="ignore"):
-            observed = contour(ident, "f", values, sizes, v, 2)
-        vv = v.reshape(-1, 1, order="F")
-        claimed = vv.T @ h @ vv
-        if not _finite(observed, claimed):
-            out.append(_nonfinite(f"direction {k + 1}"))
-            continue
-        scale = max(np.linalg.norm(h) * np.linalg.norm(v) ** 2, np.linalg.norm(observed),
-                    terms * np.linalg.norm(v) ** 2)
-        out.append(Measurement(float(np.linalg.norm(observed - claimed)), tol.atol + floor + tol.second * scale,
-                               f"second derivative along direction {k + 1}"))
-    return out
-
-
-def check_equality(ident, values: dict, sizes: dict, rng=None, dtype=np.float64) -> list[Measurement]:
-    """Relative Frobenius error of ``lhs - rhs``, relative to the magnitude of the terms.
-
-    The magnitude is the norm of each side evaluated with absolute values through sums and
-    products, so that an identity whose sides cancel to (nearly) zero is judged against the
-    size of what cancelled, not against zero.
-    """
-    tol = TOLERANCES[np.dtype(dtype)]
-    with np.errstate(all="ignore"):
-        lhs, lmag = magnitude(ident.typed["lhs"], values, sizes)
-        rhs, rmag = magnitude(ident.typed["rhs"], values, sizes)
-    if not _finite(lhs, rhs):
-        return [_nonfinite("equality")]
-    scale = max(np.linalg.norm(lmag), np.linalg.norm(rmag), np.linalg.norm(lhs), np.linalg.norm(rhs))
-    err = float(np.linalg.norm(lhs - rhs))
-    return [Measurement(err, tol.atol + tol.equality * scale, "lhs against rhs")]
 
 
 EVALUATION_ERRORS = (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError, OverflowError,
                      IndexError)
 
 
+# -- the checks of an identity ------------------------------------------------------------------------
+def _oracle(ident, values, sizes, smallest) -> Oracle:
+    role = ident.roles[0]
+
+    def f(x):
+        shifted = dict(values)
+        shifted[ident.wrt] = x
+        return evaluate(ident.typed[role], shifted, sizes)
+
+    return Oracle(f, values[ident.wrt], ident.complex_step_safe, smallest)
+
+
+def domain_of(ident, values: dict, sizes: dict) -> dict:
+    """Evaluate f, the claim and the conditions with error bounds at the point; raise
+    OutOfDomain where any is undefined or numerically meaningless. Returns the bounded values."""
+    out = {}
+    stats: dict = {}
+    first, claim = ident.roles
+    smooth = ident.kind != "equality"
+    out[first] = bounded(ident.typed[first], values, sizes, smooth=smooth,
+                         radius=CONTOUR_RADIUS[2 if ident.kind == "hessian" else 1], stats=stats)
+    out["smallest"] = stats.get("smallest", 1.0)
+    if ident.kind != "differential":
+        out[claim] = bounded(ident.typed[claim], values, sizes)
+    for cond in getattr(ident, "conditions", ()):
+        cond.require(bounded(cond.typed, values, sizes))
+    return out
+
+
 def check(ident, values: dict, sizes: dict, rng: np.random.Generator) -> list[Measurement]:
-    """Dispatch on the identity's kind; an evaluation that breaks down is a failed check."""
-    try:
-        # Non-finite values are reported as failed measurements, so numpy need not warn.
-        with np.errstate(all="ignore"):
-            if ident.kind == "equality":
-                return check_equality(ident, values, sizes, rng)
-            if ident.kind == "hessian":
-                return check_hessian(ident, values, sizes, rng)
-            return check_derivative(ident, values, sizes, rng)
-    except EVALUATION_ERRORS as e:
-        return [Measurement(np.inf, 0.0, f"evaluation failed: {e} (is an assumption missing?)")]
+    """The measurements of one instance; raises OutOfDomain when the point is outside the domain."""
+    tol = TOLERANCES[np.dtype(np.float64)]
+    with np.errstate(all="ignore"):
+        b = domain_of(ident, values, sizes)
+        if ident.kind == "equality":
+            return [_equality(b["lhs"], b["rhs"], tol)]
+        props = ident.sampling_assumptions(ident.wrt)
+        x = values[ident.wrt]
+        out = _in_space(ident, b.get(ident.roles[1]), props, x, tol)
+        oracle = _oracle(ident, values, sizes, b["smallest"])
+        dirs = [sampling.direction(rng, x, props) for _ in range(DIRECTIONS)]
+        if not any(np.any(d) for d in dirs):
+            return out + [Measurement(0.0, 0.0, "directions", verdict=VACUOUS,
+                                      reason="the variable's space has no directions here (nothing to test)")]
+        if ident.kind == "hessian":
+            return out + _hessian(ident, b, oracle, dirs, tol)
+        return out + _first_order(ident, values, sizes, b, oracle, dirs, tol)
 
 
-# -- magnitudes: |a| + |b| through sums, |A| |B| through products -------------------------------
-def magnitude(typed, values: dict, sizes: dict) -> tuple[np.ndarray, np.ndarray]:
-    """The value of ``typed`` and a bound on the size of the terms that produced it."""
-    return _mag(typed.node, Env(values, sizes, typed))
+def _equality(lhs: Bounded, rhs: Bounded, tol: Tolerance) -> Measurement:
+    a, c = lhs.value, rhs.value
+    na, nc = frob(a), frob(c)
+    ea, ec = lhs.fro, rhs.fro
+    return judge(dist(a, c), max(na, nc), tol.equality, ea + ec, (na, nc), (ea, ec), "lhs against rhs")
 
 
-@singledispatch
-def _mag(node: N.Node, env: Env):
-    value = _ev(node, env)
-    return value, np.abs(value)
+def _in_space(ident, claim: Bounded | None, props, x, tol) -> list[Measurement]:
+    """A derivative on a structured space must live in it.
+
+    Directions in the space cannot see the rest of a claim (for symmetric X, ``A`` and
+    ``sym(A)`` give the same inner products), so the claim itself must be in the space, which
+    makes it unique: the gradient on the space is the projection of the Euclidean gradient (for
+    symmetric X, ``sym(G)``; for orthogonal X, ``X skew(X^T G)``); a Hessian is ``P H P`` and a
+    Jacobian ``J P``, P the projection; free-entry partials and Hessians are symmetric.
+    """
+    kind = sampling.structure(props, x.shape)
+    if claim is None:
+        return []
+    m, err = claim.value, claim.fro
+    out = []
+    if ident.kind in ("symmetric_partials", "hessian"):
+        out.append(judge(dist(m, m.T), frob(m), tol.space, 2 * err, (frob(m - m.T), 0.0), (2 * err, 0.0),
+                         f"the claimed {ident.kind.replace('_', ' ')} must be symmetric"))
+    if kind in ("general", "point") or ident.kind in ("symmetric_partials", "differential"):
+        return out  # at isolated points there is nothing to differentiate along: see check()
+    space = {"symmetric": "symmetric matrices", "diagonal": "diagonal matrices",
+             "orthogonal": "the orthogonal group (tangent space X @ skew)",
+             "symmetric_orthogonal": "symmetric orthogonal matrices", "point": "isolated points"}[kind]
+    if ident.kind == "gradient":
+        projected = sampling.project(m, props, x)
+        what = (f"the claimed gradient must lie in the tangent space of {space}: the gradient there is "
+                "the projection of the Euclidean gradient" + (" (sym(G))" if kind == "symmetric" else ""))
+    elif ident.kind == "hessian":
+        projected = sampling.project_operator(m, props, x)
+        what = f"the claimed Hessian on {space} must be P H P (P: projection onto the tangent space)"
+    else:  # jacobian
+        projected = sampling.project_operator(m, props, x, cols=False)
+        what = f"the claimed Jacobian on {space} must be J P (P: projection onto the tangent space)"
+    gap = dist(m, projected)
+    out.append(judge(gap, frob(m), tol.space, 2 * err, (gap, 0.0), (2 * err, 0.0), what))
+    return out
 
 
-@_mag.register
-def _(n: N.Neg, env: Env):
-    v, m = _mag(n.arg, env)
-    return -v, m
+def _claimed(ident, values, sizes, b, v) -> tuple[np.ndarray, float, float]:
+    """What the claim says ``d/dt f(X + t V)`` is, the size it is relative to, and its rounding."""
+    kind = ident.kind
+    if kind == "differential":
+        with_dir = dict(values)
+        with_dir[ident.direction] = v
+        c = bounded(ident.typed[ident.roles[1]], with_dir, sizes)
+        return c.value, frob(c.value), c.fro
+    c = b[ident.roles[1]]
+    m, err = c.value, c.fro
+    nv = frob(v)
+    if kind == "gradient":
+        val = inner(m, v)
+        return np.array([[val]]), frob(m) * nv, err * nv + gamma(v.size) * abs(inner(np.abs(m), np.abs(v)))
+    if kind == "symmetric_partials":
+        # Partials with respect to the free entries x_ij, i <= j: df = sum_{i<=j} P_ij dx_ij.
+        tri = np.triu(m)
+        val = inner(tri, v)
+        return np.array([[val]]), frob(tri) * nv, err * nv + gamma(v.size) * abs(inner(np.abs(tri), np.abs(v)))
+    vv = v.reshape(-1, 1, order="F")
+    scale_m = float(np.max(np.abs(m))) or 1.0
+    out = scale_m * ((m / scale_m) @ vv)
+    return out, frob(m) * nv, err * nv + gamma(v.size) * frob(np.abs(m) @ np.abs(vv))
 
 
-@_mag.register
-def _(n: N.Transpose, env: Env):
-    v, m = _mag(n.arg, env)
-    return v.T, m.T
+def _first_order(ident, values, sizes, b, oracle: Oracle, dirs, tol) -> list[Measurement]:
+    runs = []
+    for v in dirs:
+        obs, noise_obs = _guarded(oracle.first, v)
+        if ident.kind == "jacobian":
+            obs = obs.reshape(-1, 1, order="F")
+        claimed, size, noise_claim = _claimed(ident, values, sizes, b, v)
+        runs.append((v, obs, noise_obs, claimed, size, noise_claim))
+    # A differential has no explicit operator to measure; the largest response over the
+    # directions estimates ||J|| ||V||, so one direction with a near-zero derivative is not judged
+    # against zero. A wrong claim cannot exploit it: the direction that inflates it fails itself.
+    operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _ in runs)
+    out = []
+    for k, (v, obs, noise_obs, claimed, size, noise_claim) in enumerate(runs):
+        scale = max(size, frob(obs), frob(claimed), operator if ident.kind == "differential" else 0.0)
+        what = f"direction {k + 1}"
+        m = judge(dist(obs, claimed), scale, tol.derivative, noise_obs + noise_claim,
+                  (frob(obs), frob(claimed)), (max(noise_obs, noise_claim), noise_claim), what)
+        if m.verdict == PASS and noise_obs > m.tolerance:
+            m = Measurement(m.error, m.tolerance, what, m.noise, UNDECIDED,
+                            "the numerical derivative is not accurate enough here")
+        if m.verdict == FAIL:
+            m = _confirm(m, obs, claimed, lambda: _second_opinion(oracle.first_again, v, ident.kind),
+                         scale, tol.derivative, noise_obs + noise_claim, what)
+        out.append(m)
+    return out
 
 
-def _combine(op, mop):
-    def handler(n, env):
-        (lv, lm), (rv, rm) = _mag(n.left, env), _mag(n.right, env)
-        return op(lv, rv), mop(lm, rm)
-
-    return handler
-
-
-_mag.register(N.Add)(_combine(np.add, np.add))
-_mag.register(N.Sub)(_combine(np.subtract, np.add))
-_mag.register(N.Mul)(_combine(np.multiply, np.multiply))
-_mag.register(N.MatMul)(_combine(np.matmul, np.matmul))
+def _second_opinion(method, v, kind):
+    obs, noise = _guarded(method, v)
+    if kind == "jacobian":
+        obs = obs.reshape(-1, 1, order="F")
+    return obs, noise
 
 
-@_mag.register
-def _(n: N.Div, env: Env):
-    # Rounding in a / b is relative to |a| / |b|: the terms of the numerator, not its value.
-    (lv, lm), (rv, _) = _mag(n.left, env), _mag(n.right, env)
-    return lv / rv, lm / np.abs(rv)
+def _confirm(m: Measurement, obs, claimed, again, scale, rtol, noise, what) -> Measurement:
+    """A failure stands only if a second, independent derivative also refutes the claim, by more
+    than the two derivatives disagree with each other."""
+    obs2, noise2 = again()
+    spread = dist(obs, obs2) + noise2
+    error = min(m.error, dist(obs2, claimed))
+    verdict = judge(error, scale, rtol, noise + spread, (1.0, 1.0), (0.0, 0.0), what)
+    if verdict.verdict == FAIL:
+        return Measurement(m.error, m.tolerance, what, noise + spread, FAIL)
+    return Measurement(m.error, m.tolerance, what, noise + spread, UNDECIDED,
+                       "two numerical derivatives disagree too much to refute the claim here")
 
 
-@_mag.register
-def _(n: N.Pow, env: Env):
-    v, m = _mag(n.base, env)
-    value = _ev(n, env)
-    return value, (m ** n.exponent if n.exponent > 0 else np.abs(value))
+def _hessian(ident, b, oracle: Oracle, dirs, tol) -> list[Measurement]:
+    """Second directional derivatives ``d^2/dt^2 f(X + tV)`` against ``vec(V)^T H vec(V)``.
 
-
-@_mag.register
-def _(n: N.Call, env: Env):
-    if n.func in ("tr", "sum", "kron", "vec", "diag"):
-        pairs = [_mag(a, env) for a in n.args]
-        f = FUNCTIONS[n.func].numpy
-        value = f(*[p[0] for p in pairs], *n.params)
-        mag = f(*[p[1] for p in pairs], *n.params)
-        if n.func in ("tr", "sum"):
-            mag = np.abs(mag)
-        return value, mag
-    if n.func == "det":
-        # Rounding in a determinant scales with Hadamard's bound prod ||row_i||, not with |det|.
-        m, mm = _mag(n.args[0], env)
-        value = FUNCTIONS["det"].numpy(m)
-        bound = np.prod(np.linalg.norm(mm, axis=1))
-        return value, np.maximum(np.abs(value), bound).reshape(1, 1)
-    value = _ev(n, env)
-    return value, np.abs(value)
+    Quadratic forms along random directions determine the symmetric part of H; H itself must
+    be symmetric (checked first), so together they pin down H (on the tangent space).
+    """
+    c = b[ident.roles[1]]
+    h, herr = c.value, c.fro
+    runs = []
+    for v in dirs:
+        obs, noise_obs = _guarded(oracle.second, v)
+        vv = v.reshape(-1, 1, order="F")
+        s = float(np.max(np.abs(h))) or 1.0
+        claimed = s * (vv.T @ (h / s) @ vv)
+        nv2 = frob(v) ** 2
+        noise_claim = herr * nv2 + gamma(h.size) * float(np.sum(np.abs(vv).T @ np.abs(h) @ np.abs(vv)))
+        runs.append((v, obs, noise_obs, claimed, frob(h) * nv2, noise_claim))
+    out = []
+    for k, (v, obs, noise_obs, claimed, size, noise_claim) in enumerate(runs):
+        scale = max(size, frob(obs), frob(claimed))
+        what = f"second derivative along direction {k + 1}"
+        m = judge(dist(obs, claimed), scale, tol.second, noise_obs + noise_claim,
+                  (frob(obs), frob(claimed)), (max(noise_obs, noise_claim), noise_claim), what)
+        if m.verdict == PASS and noise_obs > m.tolerance:
+            m = Measurement(m.error, m.tolerance, what, m.noise, UNDECIDED,
+                            "the numerical second derivative is not accurate enough here")
+        if m.verdict == FAIL:
+            m = _confirm(m, obs, claimed, lambda: _guarded(oracle.second_again, v), scale, tol.second,
+                         noise_obs + noise_claim, what)
+        out.append(m)
+    return out

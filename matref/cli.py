@@ -1,6 +1,8 @@
 """The ``matref`` command: list, show, verify the catalog; check your own formula.
 
-Exit status: 0 when everything holds, 1 when a formula fails its proof, 2 for bad input.
+Exit status: 0 when everything holds, 1 when a formula is refuted (a counterexample inside its
+domain), 2 for bad input, 3 when the verdict is undecided (the domain could not be reached, or
+rounding left the comparison open): see :mod:`matref.verify`.
 """
 
 from __future__ import annotations
@@ -74,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--seed", type=int)
     chk.add_argument("--json", action="store_true")
     return p
+
+
+VERDICT_WORDS = {"holds": "holds", "fails": "does NOT hold", "undecided": "undecided"}
+EXIT_CODES = {"holds": 0, "fails": 1, "undecided": 3}
 
 
 def _identity_dict(ident) -> dict:
@@ -157,7 +163,8 @@ def cmd_verify(args, out) -> int:
 
         args.seed = new_seed()
     reports = [i.verify(trials=args.trials, seed=args.seed) for i in idents]
-    failed = [r for r in reports if not r.ok]
+    failed = [r for r in reports if not r.ok and r.verdict != "undecided"]
+    undecided = [r for r in reports if r.verdict == "undecided" and r.status != "erratum"]
     if args.json:
         json.dump([r.to_dict() for r in reports], out, indent=1)
         out.write("\n")
@@ -165,8 +172,9 @@ def cmd_verify(args, out) -> int:
         for r in reports:
             out.write((str(r) if (args.verbose or not r.ok) else r.summary()) + "\n")
         out.write(f"verified {len(reports)} identities with seed {args.seed}: "
-                  f"{len(reports) - len(failed)} hold, {len(failed)} failed\n")
-    return 1 if failed else 0
+                  f"{len(reports) - len(failed) - len(undecided)} hold, {len(failed)} failed, "
+                  f"{len(undecided)} undecided\n")
+    return 1 if failed else (3 if undecided else 0)
 
 
 def cmd_check(args, out) -> int:
@@ -180,8 +188,8 @@ def cmd_check(args, out) -> int:
         json.dump(report.to_dict(), out, indent=1)
         out.write("\n")
     else:
-        out.write(("holds: " if report.ok else "does NOT hold: ") + str(report).split(": ", 1)[1] + "\n")
-    return 0 if report.ok else 1
+        out.write(VERDICT_WORDS[report.verdict] + ": " + str(report).split(": ", 1)[1] + "\n")
+    return EXIT_CODES[report.verdict]
 
 
 def cmd_schema(args, out) -> int:

@@ -17,8 +17,6 @@ from matref.expr.to_numpy import numpy_function
 from matref.expr.transform import tidy, transpose
 from matref.schema import KINDS, IdentitySpec, SymbolSpec
 
-DEFAULT_DIM_BOUNDS = (1, 6)
-
 
 class Identity:
     """One identity: its statement, shapes, numpy callables, LaTeX and numerical proof.
@@ -134,12 +132,14 @@ class Identity:
                        "no sizes make these equal", claim)
         self.names = all_names
         self.direction = direction
-        self._bounds: dict[Var, tuple[int, int]] = {}
-        for dim, bounds in spec.dims:
-            if dim not in scope.dims:
-                self._fail(f"dims: {dim!r} is not a dimension named in a symbol's shape", "dims")
-            self._bounds[scope.dims[dim]] = bounds
         self.values = {s.name: s.value for s in spec.symbols if s.value is not None}
+        self._share_free_identity_sizes()
+        self.size_relations = self._size_relations()
+        if spec.kind == "hessian" and "orthogonal" in self.sampling_assumptions(spec.wrt):
+            self._fail("Hessians with respect to an orthogonal matrix are not supported: on the orthogonal "
+                       "group the Hessian has a curvature term that a vec-Hessian cannot state", "wrt")
+        self._check_eigen_arguments()
+        self.conditions = tuple(self._condition(c) for c in spec.conditions)
         if spec.wrt in self.values:
             self._fail(f"the variable {spec.wrt} cannot have a fixed value", "symbols")
         self.corrected = None
@@ -165,6 +165,97 @@ class Identity:
             return True  # too many to enumerate; sampling will report it if it happens
         ranges = [range(1, 7)] * len(free)
         return any(not u.violated(dict(zip(free, combo))) for combo in itertools.product(*ranges))
+
+    def _share_free_identity_sizes(self) -> None:
+        """Every ``I`` whose size nothing determines gets one shared size.
+
+        ``sum(I) = sum(I)`` or ``tr(kron(I, A)) = tr(I) tr(A)`` name one unknown identity matrix
+        twice; drawing the two independently would refute a true statement.
+        """
+        u = self.scope.unifier
+        fixed = set(v.uid for v in u.free_vars(
+            [d for name in self.names for d in self.scope.shape_of_symbol(name)]
+            + [d for a, b, _ in u.deferred for d in (a, b)]))
+        loose = []
+        for typed in self.typed.values():
+            for node in N.walk(typed.node):
+                if isinstance(node, N.Identity):
+                    for v in u.free_vars([typed.shape_of(node)[0]]):
+                        if v.uid not in fixed:
+                            loose.append(v)
+        for v in loose[1:]:
+            u.unify(loose[0], v)
+
+    def _size_relations(self) -> tuple:
+        """``(big, small)`` dimension pairs: full column rank needs rows >= columns, and so on."""
+        out = []
+        for name in self.names:
+            rows, cols = self.scope.shape_of_symbol(name)
+            for rel in assume_mod.size_relations(self._declared_assumptions(name)):
+                out.append((rows, cols) if rel == "rows>=cols" else (cols, rows))
+                big, small = out[-1]
+                u = self.scope.unifier
+                rb, rs = u.resolve(big), u.resolve(small)
+                if isinstance(rb, int) and isinstance(rs, int) and rb < rs:
+                    self._fail(f"symbol {name}: {rel.replace('>=', ' >= ')} is impossible for its shape "
+                               f"{self.scope.show((rows, cols))}", "symbols")
+        return tuple(out)
+
+    def _check_eigen_arguments(self) -> None:
+        """eigval/eigvec are defined for symmetric matrices: the argument must be one by the
+        stated assumptions, not merely on the sampled instances."""
+        from matref.symmetry import is_symmetric
+
+        assumed = {s.name for s in self.spec.symbols if "symmetric" in assume_mod.closure(s.assume)}
+        for role, typed in self.typed.items():
+            for node in N.walk(typed.node):
+                if isinstance(node, N.Call) and node.func in ("eigval", "eigvec"):
+                    arg = node.args[0]
+                    if not is_symmetric(arg, assumed, typed.is_scalar):
+                        self._fail(f"{role}: {node.func} needs a symmetric matrix, and {typed.text(arg)} is not "
+                                   "symmetric by the stated assumptions (assume it symmetric)", role)
+
+    def _condition(self, cond):
+        from matref.conditions import Condition
+
+        try:
+            return Condition.build(cond, self.scope)
+        except (ExprError, ValueError) as e:
+            self._fail(f"conditions: {e}", "conditions")
+
+    def free_dims(self) -> list[Var]:
+        """The sizes a random instance chooses (every other size follows from them)."""
+        u = self.scope.unifier
+        dims = [d for name in self.names for d in self.scope.shape_of_symbol(name)]
+        dims += [d for typed in self.typed.values() for shape in typed.shapes.values() for d in shape]
+        return u.free_vars(dims)
+
+    def cost(self, sizes: dict) -> int:
+        """The number of entries of the largest sub-expression at these sizes."""
+        u = self.scope.unifier
+        typeds = list(self.typed.values()) + [c.typed for c in self.conditions]
+        return max((u.value(r, sizes) * u.value(c, sizes) for t in typeds for r, c in t.shapes.values()),
+                   default=1)
+
+    def inferred_domain(self) -> dict[str, str]:
+        """Symbols sampled with positive entries because ``log``, ``sqrt`` or a fractional power
+        of them appears (the expressions are undefined elsewhere), and why."""
+        from matref.domain import inferred_positive
+
+        if not getattr(self, "infer_domain", True):
+            return {}
+        if getattr(self, "_inferred", None) is not None:
+            return self._inferred
+        trees = {role: t.node for role, t in self.typed.items()}
+        found = inferred_positive(trees, lambda n: str(n))
+        out = {}
+        for name, why in found.items():
+            props = self._declared_assumptions(name)
+            if name in self.values or "positive" in props or "orthogonal" in props:
+                continue
+            out[name] = why
+        self._inferred = out
+        return out
 
     def _infer(self, role: str, tree: N.Node) -> Typed:
         text = dict(self.spec.statement)[role]
@@ -209,26 +300,23 @@ class Identity:
         """The hypotheses of the identity, per symbol (only symbols that have any)."""
         return {s.name: s.assume for s in self.spec.symbols if s.assume}
 
-    def sampling_assumptions(self, name: str) -> frozenset[str]:
-        """Everything random instances of ``name`` satisfy (hypotheses plus conditioning)."""
+    def _declared_assumptions(self, name: str) -> frozenset[str]:
         for s in self.spec.symbols:
             if s.name == name:
                 return assume_mod.closure(s.assume + s.sample)
         return frozenset()
 
+    def sampling_assumptions(self, name: str) -> frozenset[str]:
+        """Everything random instances of ``name`` satisfy (hypotheses, conditioning, and the
+        positivity its domain needs)."""
+        props = self._declared_assumptions(name)
+        if name in self.inferred_domain():
+            props = props | {"positive"}
+        return props
+
     def shape(self, name: str) -> str:
         """The (symbolic) shape of a symbol, e.g. ``'rows(A)xcols(A)'``."""
         return self.scope.show(self.scope.shape_of_symbol(name))
-
-    def dim_bounds(self, var: Var) -> tuple[int, int]:
-        """Bounds on a free size: those of every named dimension that unified into it."""
-        u = self.scope.unifier
-        root = u.resolve(var)
-        lo, hi = DEFAULT_DIM_BOUNDS
-        for named, (a, b) in self._bounds.items():
-            if u.resolve(named) is root:
-                lo, hi = max(lo, a), min(hi, b)
-        return lo, max(lo, hi)
 
     # -- numpy ---------------------------------------------------------------------------
     @cached_property
@@ -333,11 +421,11 @@ class Identity:
         return Identity(dataclasses.replace(self.spec, symbols=tuple(syms)))
 
     # -- proof ---------------------------------------------------------------------------
-    def verify(self, trials: int = 5, seed: int | None = None, rng=None):
+    def verify(self, trials: int = 5, seed: int | None = None, rng=None, **options):
         """Run the randomized numerical proof; see :func:`matref.verify.verify`."""
         from matref.verify import verify
 
-        return verify(self, trials=trials, seed=seed, rng=rng)
+        return verify(self, trials=trials, seed=seed, rng=rng, **options)
 
     def __repr__(self) -> str:
         return f"<Identity {self.id}: {' ; '.join(f'{r} = {t}' for r, t in self.spec.statement)}>"

@@ -82,7 +82,7 @@ def _claim_values(ident, role, values, direction):
         values[ident.direction] = direction
     out = evaluate(ident.typed[role], values, sizes)
     if ident.kind == "gradient":
-        out = sampling.project(out, ident.sampling_assumptions(ident.wrt))
+        out = sampling.project(out, ident.sampling_assumptions(ident.wrt), values[ident.wrt])
     return out
 
 
@@ -96,12 +96,15 @@ def compare(original, mutant, role: str, seed: int = 0, instances: int = 3) -> s
     where a gradient is defined; a mutated equality is equivalent when it still holds.
     """
     from matref.errors import ShapeError
-    from matref.verify import draw_instance
+    from matref.verify import draw_in_domain
 
     rng = np.random.default_rng(seed)
     other = "lhs" if role == "rhs" else "rhs"
     for _ in range(instances):
-        values, _, _ = draw_instance(original, rng, index=0)
+        drawn = draw_in_domain(original, rng, index=0)
+        if drawn is None:
+            return "different"
+        values = drawn[0]
         direction = None
         if original.kind == "differential":
             direction = sampling.direction(rng, values[original.wrt], original.sampling_assumptions(original.wrt))

@@ -1,15 +1,24 @@
 """Random instances that satisfy assumptions by construction, with a bounded condition number.
 
 Nothing is drawn by rejection: SPD matrices are ``Q diag(l) Q^T`` with ``l`` in ``[1, kappa]``,
-orthogonal ones come from a QR factorisation, general matrices are ``U diag(s) V^T``. Every
-function takes an explicit :class:`numpy.random.Generator`.
+orthogonal ones come from a QR factorisation, general matrices are ``U diag(s) V^T``. Assumptions
+are sampled jointly (orthogonal and positive definite is a rotation by less than a right angle;
+orthogonal and SPD is the identity), and every draw is checked against every assumption, so a
+combination the constructions do not cover is an error, never a silent mismatch. Every function
+takes an explicit :class:`numpy.random.Generator`.
+
+Directions and gradients live in the *tangent space* of the variable's structure, with the
+Frobenius inner product: all matrices; symmetric ones; diagonal ones; ``X @ skew`` at an
+orthogonal ``X``. The gradient on a structured space is the projection of the Euclidean gradient
+onto that tangent space (for symmetric matrices ``sym(G)``, Srinivasan & Panda).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from matref.assumptions import closure
+from matref.assumptions import closure, violated_by
+from matref.errors import MatrefError
 
 KAPPA = 10.0
 """Bound on the condition number of every sampled matrix."""
@@ -26,8 +35,8 @@ def spectrum(rng: np.random.Generator, n: int, kappa: float = KAPPA, signed: boo
 def separated_spectrum(rng: np.random.Generator, n: int, positive: bool = False) -> np.ndarray:
     """``n`` ascending eigenvalues at least 1 apart (so eigenvectors are well conditioned).
 
-    Positive: from 1 up, at most about 10 for n = 6. Otherwise shifted so that one eigenvalue is
-    0.5 or -0.5 and every other is at least 0.5 away from zero (the matrix stays invertible).
+    Positive: from 1 up. Otherwise shifted so that one eigenvalue is 0.5 or -0.5 and every other
+    is at least 0.5 away from zero (the matrix stays invertible).
     """
     gaps = rng.uniform(1.0, 1.8, size=n)
     lam = np.cumsum(gaps) - gaps[0]
@@ -43,20 +52,49 @@ def orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
     return q * np.sign(np.diag(r))
 
 
-def draw(rng: np.random.Generator, shape: tuple[int, int], assume=(), kappa: float = KAPPA) -> np.ndarray:
-    """A random ``shape`` matrix satisfying the assumptions ``assume``.
+def _rotation(rng: np.random.Generator, n: int) -> np.ndarray:
+    """An orthogonal matrix with positive definite symmetric part: rotations by angles below 70
+    degrees in random orthogonal planes (and +1 on a leftover axis)."""
+    blocks = np.eye(n)
+    for k in range(0, n - 1, 2):
+        t = rng.uniform(-1.2, 1.2)
+        blocks[k:k + 2, k:k + 2] = [[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]]
+    u = orthogonal(rng, n)
+    return u @ blocks @ u.T
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = draw(np.random.default_rng(0), (4, 4), ["spd"])
-    >>> bool(np.all(np.linalg.eigvalsh(X) >= 1 - 1e-12)) and np.allclose(X, X.T)
-    True
-    """
-    props = closure(assume)
+
+def _draw_orthogonal(rng, n: int, props) -> np.ndarray:
+    if "positive" in props:
+        if n == 1:
+            return np.ones((1, 1))
+        raise MatrefError(f"no {n}x{n} matrix is both orthogonal and entrywise positive (only the 1x1 matrix 1)")
+    if "distinct_eigenvalues" in props and n > 2:
+        raise MatrefError(f"a symmetric orthogonal matrix has eigenvalues +-1 only: no {n}x{n} one has "
+                          "distinct eigenvalues")
+    definite = "posdef" in props
+    if "diagonal" in props:
+        return np.eye(n) if definite else np.diag(rng.choice([-1.0, 1.0], size=n))
+    if "symmetric" in props:
+        if definite:
+            return np.eye(n)
+        signs = rng.choice([-1.0, 1.0], size=n)
+        if "distinct_eigenvalues" in props and n == 2:
+            signs = np.array([-1.0, 1.0])
+        if "repeated_eigenvalue" in props and n >= 2:
+            signs[1] = signs[0]
+        q = orthogonal(rng, n)
+        return q @ np.diag(signs) @ q.T
+    if definite:
+        return _rotation(rng, n)
+    return orthogonal(rng, n)
+
+
+def _draw(rng, shape, props, kappa) -> np.ndarray:
     m, n = shape
     if "square" in props and m != n:
-        raise ValueError(f"cannot draw a square matrix of shape {m}x{n}")
+        raise MatrefError(f"cannot draw a square matrix of shape {m}x{n}")
+    if "orthogonal" in props:
+        return _draw_orthogonal(rng, n, props)
     if "positive" in props:
         # Positive entries alone give a dominant rank-one part (ill conditioned); a strong
         # diagonal keeps the condition number bounded while every entry stays positive.
@@ -68,15 +106,14 @@ def draw(rng: np.random.Generator, shape: tuple[int, int], assume=(), kappa: flo
         if "diagonal" in props:
             out = np.diag(np.diag(out))
         return out
-    if "orthogonal" in props:
-        if "diagonal" in props:
-            return np.diag(rng.choice([-1.0, 1.0], size=n))
-        q = orthogonal(rng, n)
-        if "symmetric" in props:
-            return q @ np.diag(rng.choice([-1.0, 1.0], size=n)) @ q.T
-        return q
     if "diagonal" in props:
-        return np.diag(spectrum(rng, n, kappa, signed="posdef" not in props))
+        if "distinct_eigenvalues" in props:
+            return np.diag(rng.permutation(separated_spectrum(rng, n, positive="posdef" in props)))
+        d = spectrum(rng, n, kappa, signed="posdef" not in props)
+        if "repeated_eigenvalue" in props and n >= 2:
+            d = np.sort(d)
+            d[1] = d[0]
+        return np.diag(d)
     if "symmetric" in props:
         q = orthogonal(rng, n)
         if "distinct_eigenvalues" in props:
@@ -87,10 +124,9 @@ def draw(rng: np.random.Generator, shape: tuple[int, int], assume=(), kappa: flo
             lam[1] = lam[0]  # the two smallest coincide: eigenvalue derivatives do not exist there
         return (q * lam) @ q.T
     if "posdef" in props:
-        # S + K with S SPD (spectrum in [1, kappa]) and K skew: not symmetric, yet sums and
+        # S + K with S SPD (spectrum in [1, kappa/2]) and K skew: not symmetric, yet sums and
         # inverses of such matrices stay positive real, hence invertible with sigma_min >= 1,
         # so A + C B C^T or A + B are well conditioned without symmetric (transpose-blind) samples.
-        # sigma_min >= 1 (symmetric part >= I) and sigma_max <= kappa/2 + kappa/2 = kappa.
         q = orthogonal(rng, n)
         s = (q * spectrum(rng, n, max(kappa / 2, 1.0))) @ q.T
         g = rng.standard_normal((n, n))
@@ -105,40 +141,116 @@ def draw(rng: np.random.Generator, shape: tuple[int, int], assume=(), kappa: flo
     return (u * spectrum(rng, k, kappa)) @ v.T
 
 
-def direction(rng: np.random.Generator, point: np.ndarray, assume=()) -> np.ndarray:
-    """A random unit (Frobenius) direction in the tangent space of the variable's structure.
+def draw(rng: np.random.Generator, shape: tuple[int, int], assume=(), kappa: float = KAPPA) -> np.ndarray:
+    """A random ``shape`` matrix satisfying the assumptions ``assume`` (jointly).
 
-    Symmetric variables move in symmetric directions, diagonal ones along the diagonal,
-    orthogonal ones along ``Q @ skew``; everything else in any direction.
+    Raises
+    ------
+    MatrefError
+        When no matrix of that shape satisfies the assumptions together (orthogonal and
+        positive at n >= 2), or when a combination is not covered by a construction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = draw(np.random.default_rng(0), (4, 4), ["spd"])
+    >>> bool(np.all(np.linalg.eigvalsh(X) >= 1 - 1e-12)) and np.allclose(X, X.T)
+    True
+    >>> draw(np.random.default_rng(0), (3, 3), ["spd", "orthogonal"])  # the only one
+    array([[1., 0., 0.],
+           [0., 1., 0.],
+           [0., 0., 1.]])
     """
     props = closure(assume)
-    g = rng.standard_normal(point.shape)
-    if "orthogonal" in props and "diagonal" in props:
-        v = np.zeros_like(point)  # diagonal orthogonal matrices are isolated points (+-1 on the diagonal)
-    elif "orthogonal" in props and "symmetric" in props:
-        # Q = U D U^T with D = +-1: moving U along U K (K skew) gives dQ = U (K D - D K) U^T.
-        w, u = np.linalg.eigh((point + point.T) / 2)
-        k = g - g.T
-        d = np.diag(np.sign(w))
-        v = u @ (k @ d - d @ k) @ u.T
-    elif "orthogonal" in props:
-        s = g - g.T
-        v = point @ s if point.shape[0] > 1 else np.zeros_like(point)
-    elif "diagonal" in props:
-        v = np.diag(np.diag(g))
-    elif "symmetric" in props:
-        v = (g + g.T) / 2
-    else:
-        v = g
-    norm = np.linalg.norm(v)
-    return v / norm if norm > 0 else v
+    if "distinct_eigenvalues" in props and "repeated_eigenvalue" in props:
+        raise MatrefError("distinct_eigenvalues and repeated_eigenvalue contradict each other")
+    out = _draw(rng, shape, props, kappa)
+    bad = violated_by(out, props)
+    if bad:
+        raise MatrefError(f"cannot draw a {shape[0]}x{shape[1]} matrix that is {' and '.join(sorted(props))}: "
+                          f"the constructions do not cover {', '.join(bad)} together with the rest")
+    return out
 
 
-def project(matrix: np.ndarray, assume=()) -> np.ndarray:
-    """Orthogonal projection of a gradient onto the variable's structured space."""
+# -- tangent spaces ----------------------------------------------------------------------------------
+def structure(assume, shape=None) -> str:
+    """The tangent-space kind of a variable: ``general``, ``symmetric``, ``diagonal``, ``orthogonal``,
+    ``symmetric_orthogonal`` or ``point`` (isolated points: nothing to differentiate along, as for
+    diagonal orthogonal matrices or a 1x1 orthogonal one)."""
     props = closure(assume)
+    if "orthogonal" in props:
+        if "diagonal" in props or ("symmetric" in props and "posdef" in props) or tuple(shape or ()) == (1, 1):
+            return "point"  # diag(+-1), or the identity
+        return "symmetric_orthogonal" if "symmetric" in props else "orthogonal"
     if "diagonal" in props:
-        return np.diag(np.diag(matrix))
+        return "diagonal"
     if "symmetric" in props:
+        return "symmetric"
+    return "general"
+
+
+def project(matrix: np.ndarray, assume=(), point: np.ndarray | None = None) -> np.ndarray:
+    """Orthogonal (Frobenius) projection onto the tangent space of the variable at ``point``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = np.array([[1.0, 2.0], [0.0, 3.0]])
+    >>> project(g, ["symmetric"])
+    array([[1., 1.],
+           [1., 3.]])
+    """
+    kind = structure(assume, None if point is None else point.shape)
+    if kind == "general":
+        return matrix
+    if kind == "symmetric":
         return (matrix + matrix.T) / 2
-    return matrix
+    if kind == "diagonal":
+        return np.diag(np.diag(matrix)) if matrix.ndim == 2 and matrix.shape[0] == matrix.shape[1] else matrix
+    if kind == "point":
+        return np.zeros_like(matrix)
+    x = point
+    if kind == "orthogonal":  # T_X O(n) = {X S : S skew}; P(G) = X skew(X^T G)
+        return (matrix - x @ matrix.T @ x) / 2
+    s = (matrix + matrix.T) / 2  # symmetric orthogonal X = U diag(+-1) U^T: P(G) = (S - X S X) / 2
+    return (s - x @ s @ x) / 2
+
+
+def direction(rng: np.random.Generator, point: np.ndarray, assume=()) -> np.ndarray:
+    """A random unit (Frobenius) direction in the tangent space at ``point``; zero if the space
+    has no directions (isolated points, or a 1x1 orthogonal matrix)."""
+    g = rng.standard_normal(point.shape)
+    v = project(g, assume, point)
+    norm = np.linalg.norm(v)
+    return v / norm if norm > 1e-12 * np.linalg.norm(g) else np.zeros_like(point)
+
+
+def tangent_basis(point: np.ndarray, assume=()) -> list[np.ndarray]:
+    """An orthonormal basis of the tangent space at ``point`` (for elementwise explanations)."""
+    shape = point.shape
+    cols = []
+    for j in range(shape[1]):  # column-major, matching vec
+        for i in range(shape[0]):
+            e = np.zeros(shape)
+            e[i, j] = 1.0
+            cols.append(project(e, assume, point).reshape(-1, order="F"))
+    q, r = np.linalg.qr(np.array(cols).T)
+    keep = np.abs(np.diag(r)) > 1e-10
+    return [q[:, k].reshape(shape, order="F") for k in range(q.shape[1]) if keep[k]]
+
+
+def project_operator(matrix: np.ndarray, assume, point: np.ndarray, rows: bool = True, cols: bool = True):
+    """Project a matrix acting on vec-space: each column (``cols``) and each row (``rows``) is the
+    vec of a matrix shaped like ``point`` and is projected onto the tangent space. ``P H P`` for a
+    Hessian, ``J P`` for a Jacobian."""
+    shape = point.shape
+    out = np.array(matrix, dtype=float)
+
+    def proj_vec(v):
+        return project(v.reshape(shape, order="F"), assume, point).reshape(-1, order="F")
+
+    if cols and out.shape[0] == point.size:
+        out = np.column_stack([proj_vec(out[:, k]) for k in range(out.shape[1])])
+    if rows and out.shape[1] == point.size:
+        out = np.vstack([proj_vec(out[k, :]) for k in range(out.shape[0])])
+    return out

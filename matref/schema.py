@@ -27,8 +27,14 @@ KINDS: dict[str, tuple[str, str]] = {
 _ID = re.compile(r"[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9_]*\Z")
 _MC = re.compile(r"mc2012:(\d+)([a-z]?)\Z")
 _IDENTITY_KEYS = {"id", "title", "kind", "f", "wrt", "grad", "jacobian", "differential", "lhs",
-                  "rhs", "hessian", "partials", "symbols", "sources", "derivation", "notes", "tags", "dims",
-                  "status", "corrected"}
+                  "rhs", "hessian", "partials", "symbols", "sources", "derivation", "notes", "tags",
+                  "status", "corrected", "conditions", "aliases", "error_class", "see"}
+ERROR_CLASSES: dict[str, str] = {
+    "misprint": "a misprint: false under the source's own stated conditions",
+    "missing_condition": "a missing condition: true only under a hypothesis the source does not state",
+    "misreading": "a misreading: true as printed for another object, wrong as it is usually read",
+}
+"""The kinds of published error an erratum records."""
 _SYMBOL_KEYS = {"shape", "assume", "sample", "doc", "value"}
 STATUSES = ("proved", "erratum")
 _ROLE_KEYS = {"f", "grad", "jacobian", "differential", "lhs", "rhs", "hessian", "partials"}
@@ -68,7 +74,10 @@ class IdentitySpec:
     notes: str = ""
     derivation: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
-    dims: tuple[tuple[str, tuple[int, int]], ...] = ()
+    conditions: tuple[tuple[str, str], ...] = ()  # ((kind, expression), ...) on sub-expressions
+    aliases: tuple[str, ...] = ()  # former ids of the same identity (merged duplicates)
+    error_class: str = ""  # erratum: misprint, missing_condition or misreading
+    see: tuple[str, ...] = ()  # ids of entries that prove the correct reading
     status: str = "proved"
     corrected: tuple[tuple[str, str], ...] = ()  # erratum: roles restated correctly
     corrected_symbols: tuple[SymbolSpec, ...] = ()  # erratum: symbols as the corrected form needs them
@@ -161,19 +170,25 @@ def _symbols(data, loc: Location, ident: str) -> tuple[SymbolSpec, ...]:
     return tuple(out)
 
 
-def _dims(data, loc: Location, ident: str):
+def _conditions(data, loc: Location, ident: str) -> tuple[tuple[str, str], ...]:
+    from matref.conditions import KINDS as CONDITION_KINDS
+
     if data is None:
         return ()
-    if not isinstance(data, dict):
-        raise CatalogError("'dims' must map a dimension name to [min, max]", str(loc), ident)
+    if not isinstance(data, list):
+        raise CatalogError("'conditions' must be a list such as [{invertible: A + B}]", str(loc), ident)
     out = []
-    for name, bounds in data.items():
-        ok = (isinstance(bounds, list) and len(bounds) == 2 and all(type(b) is int for b in bounds)
-              and 1 <= bounds[0] <= bounds[1] <= 12)
-        if not ok:
-            raise CatalogError(f"dims {name}: expected [min, max] with 1 <= min <= max <= 12, got {bounds!r}",
-                               str(Location(loc.file, data.line_of(name))), ident)
-        out.append((str(name), (bounds[0], bounds[1])))
+    for item in data:
+        here = Location(loc.file, getattr(item, "line", loc.line))
+        if not isinstance(item, dict) or len(item) != 1:
+            raise CatalogError("each condition is one mapping such as {invertible: A + B} or "
+                               "{nonzero: 1 + v.T @ u}", str(here), ident)
+        (kind, text), = item.items()
+        if kind not in CONDITION_KINDS:
+            raise CatalogError(f"unknown condition {kind!r} (known: {', '.join(CONDITION_KINDS)})", str(here), ident)
+        if not isinstance(text, str) or not text.strip():
+            raise CatalogError(f"condition {kind}: expected an expression, got {text!r}", str(here), ident)
+        out.append((str(kind), text.strip()))
     return tuple(out)
 
 
@@ -191,6 +206,10 @@ def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
     if ident_s.split(".", 1)[0] != family:
         raise CatalogError(f"id must start with the family name '{family}.'",
                            str(Location(file, data.line_of("id"))), ident)
+    if "dims" in data:
+        raise CatalogError("'dims' is no longer part of the format: a size bound must be a stated condition "
+                           "(for example assume: [full_column_rank] for a tall matrix)",
+                           str(Location(file, data.line_of("dims"))), ident)
     _unknown_keys(data, _IDENTITY_KEYS, loc, ident, "identity")
     kind = _string(data, "kind", loc, ident)
     if kind not in KINDS:
@@ -237,6 +256,24 @@ def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
     elif "corrected" in data:
         raise CatalogError("'corrected' belongs to entries with status: erratum",
                            str(Location(file, data.line_of("corrected"))), ident)
+    error_class = data.get("error_class", "")
+    if status == "erratum":
+        if error_class not in ERROR_CLASSES:
+            raise CatalogError(f"an erratum needs 'error_class', one of {', '.join(ERROR_CLASSES)}"
+                               + (f" (got {error_class!r})" if error_class else ""),
+                               str(Location(file, data.line_of("error_class"))), ident)
+    elif error_class:
+        raise CatalogError("'error_class' belongs to entries with status: erratum",
+                           str(Location(file, data.line_of("error_class"))), ident)
+    see = _string_list(data, "see", loc, ident)
+    if error_class == "misreading" and not see:
+        raise CatalogError("a misreading needs 'see': the ids of the entries that prove the correct reading",
+                           str(loc), ident)
+    aliases = _string_list(data, "aliases", loc, ident)
+    for a in aliases:
+        if not _ID.match(a):
+            raise CatalogError(f"alias {a!r} must look like an id ('<family>.<lower_snake_name>')",
+                               str(Location(file, data.line_of("aliases"))), ident)
     notes = data.get("notes", "") or ""
     if not isinstance(notes, str):
         raise CatalogError("'notes' must be a string", str(Location(file, data.line_of("notes"))), ident)
@@ -253,7 +290,10 @@ def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
         notes=notes.strip(),
         derivation=derivation,
         tags=_string_list(data, "tags", loc, ident),
-        dims=_dims(data.get("dims"), Location(file, data.line_of("dims")), ident_s),
+        conditions=_conditions(data.get("conditions"), Location(file, data.line_of("conditions")), ident_s),
+        aliases=aliases,
+        error_class=error_class,
+        see=see,
         status=status,
         corrected=corrected,
         corrected_symbols=corrected_symbols,

@@ -1,24 +1,58 @@
-"""Randomized numerical proofs: trials, the report, and an explanation when a claim fails."""
+"""Randomized numerical proofs: trials, verdicts, the report, and an explanation of a failure.
+
+A verdict is a promise, so it has three values:
+
+* ``holds``: every trial passed decisively, including one where every free size is at least 2
+  and sizes that may differ do differ (so a square shape cannot hide a transpose) and one at
+  sizes well above the defaults (so a formula true only for small matrices cannot pass);
+* ``fails``: some trial found a counterexample *inside the domain*, confirmed by a second
+  numerical derivative, by more than rounding could explain;
+* ``undecided``: neither could be established, with the reason (the domain could not be reached:
+  ``log(det(X))`` where ``det(X) < 0`` on every draw; rounding too large to decide; nothing to
+  test). A point outside the domain is never a counterexample: the trial draws another.
+
+Trials come in size regimes: trial 0 ``distinct`` (every free size >= 2, pairwise different),
+trial 1 ``smallest`` (often 1x1: the scalar case must hold too), trial 2 ``large`` (sizes from
+9 to 24 within a memory budget), then ``random`` sizes from the whole range. At least three
+trials always run.
+"""
 
 from __future__ import annotations
 
+import collections
 import json
+import math
 import shlex
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from matref import checks, sampling
+from matref.checks import FAIL, PASS, UNDECIDED, VACUOUS
 from matref.errors import MatrefError
 from matref.expr.dims import Var
+from matref.expr.rounding import OutOfDomain
 from matref.expr.to_numpy import evaluate
 
+MIN_TRIALS = 3
+MAX_TRIALS = 10_000
 MAX_SIZE_RETRIES = 200
+MAX_DRAWS = 40  # draws per trial to reach the domain
+MAX_NOISY = 4  # redraws of an instance where rounding left the comparison undecided
+MAX_VACUOUS = 2  # redraws of an instance where both sides were zero to rounding
+DISTINCT_RANGE = (2, 8)
+LARGE_RANGE = (9, 24)
+RANDOM_RANGE = (1, 24)
+BUDGET = 1_000_000
+"""Largest number of entries any sub-expression may have in a random instance (16 MB complex)."""
+REGIMES = ("distinct", "smallest", "large")
+
+HOLDS, FAILS, UNDECIDED_VERDICT = "holds", "fails", "undecided"
 
 
 @dataclass(frozen=True)
 class Trial:
-    """One random instance: its seed, the shape of every symbol, and the worst comparison."""
+    """One random instance: its seed, regime, the shape of every symbol, and the worst comparison."""
 
     index: int
     seed: int
@@ -27,6 +61,12 @@ class Trial:
     tolerance: float
     ok: bool
     what: str = ""
+    verdict: str = PASS
+    regime: str = "random"
+    skipped: int = 0  # draws outside the domain before this instance
+    reason: str = ""
+    informative: bool = False  # every free size >= 2 and distinct where possible
+    noise: float = 0.0  # what rounding could explain of the worst comparison's error
 
     @property
     def ratio(self) -> float:
@@ -39,14 +79,18 @@ class Report:
 
     Attributes
     ----------
+    verdict : str
+        ``"holds"``, ``"fails"`` or ``"undecided"``; ``reason`` says why when it is not ``holds``.
     ok : bool
-        Every trial passed.
+        ``verdict == "holds"``.
     worst_error, tolerance : float
         The error and tolerance of the trial that came closest to failing.
     margin : float
         ``tolerance / worst_error`` (infinite when the error is exactly zero).
     seed : int
         The seed of the whole run; ``reproduce`` is a one-line command that repeats it.
+    notes : tuple of str
+        What the proof had to restrict (draws outside the domain, inferred positivity).
     """
 
     id: str
@@ -60,10 +104,14 @@ class Report:
     extra: dict = field(default_factory=dict)
     status: str = "proved"
     corrected: "Report | None" = None  # erratum: the proof of the corrected form
+    verdict: str = HOLDS
+    reason: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def worst(self) -> Trial | None:
-        return max(self.trials, key=lambda t: t.ratio) if self.trials else None
+        scored = [t for t in self.trials if t.verdict in (PASS, FAIL)] or list(self.trials)
+        return max(scored, key=lambda t: t.ratio) if scored else None
 
     @property
     def worst_error(self) -> float:
@@ -83,7 +131,7 @@ class Report:
     @property
     def printed_fails(self) -> bool:
         """For an erratum: the printed form was refuted (some trial failed)."""
-        return any(not t.ok for t in self.trials)
+        return any(t.verdict == FAIL for t in self.trials)
 
     def summary(self) -> str:
         """One line: verdict, trials, worst error against tolerance, seed."""
@@ -91,26 +139,33 @@ class Report:
             return f"{self.id}: ERROR {self.error}"
         if self.status == "erratum":
             c = self.corrected
-            printed = ("the printed form fails" if self.printed_fails else "the printed form HOLDS")
-            fixed = ("the corrected form holds" if c.ok else "the corrected form FAILS")
+            printed = ("the printed form fails" if self.printed_fails else
+                       f"the printed form is NOT refuted ({self.verdict}{': ' + self.reason if self.reason else ''})")
+            fixed = ("the corrected form holds" if c.ok else f"the corrected form {c.verdict.upper()}: {c.reason}")
             verdict = "erratum confirmed" if self.ok else "ERRATUM NOT CONFIRMED"
-            worst = max(self.trials, key=lambda t: t.ratio)
+            worst = self.worst
             return (f"{self.id}: {verdict}: {printed} (worst error {worst.error:.2e} vs tolerance "
                     f"{worst.tolerance:.2e}), {fixed} (worst error {c.worst_error:.2e} vs tolerance "
                     f"{c.tolerance:.2e}), seed {self.seed}")
-        verdict = "ok" if self.ok else "FAILED"
-        return (f"{self.id}: {verdict} ({len(self.trials)} trials, worst error {self.worst_error:.2e} "
+        word = {HOLDS: "ok", FAILS: "FAILED", UNDECIDED_VERDICT: "UNDECIDED"}[self.verdict]
+        why = f": {self.reason}" if self.reason else ""
+        return (f"{self.id}: {word}{why} ({len(self.trials)} trials, worst error {self.worst_error:.2e} "
                 f"vs tolerance {self.tolerance:.2e}, seed {self.seed})")
 
     def __str__(self) -> str:
         lines = [self.summary()]
         for t in self.trials:
-            sizes = ", ".join(f"{k} {v}" for k, v in t.sizes.items())
-            mark = "ok" if t.ok else "FAIL"
-            lines.append(f"  trial {t.index} [{mark}] seed {t.seed}: {sizes}; error {t.error:.2e} "
-                         f"<= {t.tolerance:.2e}" if t.ok else
-                         f"  trial {t.index} [{mark}] seed {t.seed}: {sizes}; error {t.error:.2e} "
-                         f"> tolerance {t.tolerance:.2e} ({t.what})")
+            sizes = ", ".join(f"{k} {v}" for k, v in t.sizes.items()) or "no free sizes"
+            skipped = f" ({t.skipped} draws outside the domain skipped)" if t.skipped else ""
+            head = f"  trial {t.index} [{t.verdict.upper() if t.verdict != PASS else 'ok'}] {t.regime}, seed {t.seed}: {sizes}"
+            if t.verdict == PASS:
+                lines.append(f"{head}; error {t.error:.2e} <= {t.tolerance:.2e}{skipped}")
+            elif t.verdict == FAIL:
+                lines.append(f"{head}; error {t.error:.2e} > tolerance {t.tolerance:.2e} ({t.what}){skipped}")
+            else:
+                lines.append(f"{head}; {t.reason}{skipped}")
+        for note in self.notes:
+            lines.append(f"  note: {note}")
         if self.explanation:
             lines.append(("  counterexample to the printed form:\n" if self.status == "erratum" else "")
                          + self.explanation)
@@ -130,39 +185,106 @@ def new_seed() -> int:
     return int(np.random.SeedSequence().entropy % (2**32))
 
 
-def _draw_sizes(ident, rng: np.random.Generator, index: int, cap: int | None = None) -> dict[Var, int]:
+# -- sizes ---------------------------------------------------------------------------------------------
+def regime_of(index: int) -> str:
+    return REGIMES[index] if index < len(REGIMES) else "random"
+
+
+def _log_uniform(rng, lo: int, hi: int) -> int:
+    if hi <= lo:
+        return lo
+    return int(min(hi, max(lo, round(math.exp(rng.uniform(math.log(lo), math.log(hi + 0.5)))))))
+
+
+def _propose(ident, rng, regime: str, free: list[Var], cap: int | None, bump: int = 0) -> dict[Var, int]:
     u = ident.scope.unifier
-    dims = [d for name in ident.names for d in ident.scope.shape_of_symbol(name)]
-    # An I whose size no symbol fixes (as in kron(I, A)) gets a random size of its own.
-    dims += [d for typed in ident.typed.values() for shape in typed.shapes.values() for d in shape]
-    free = u.free_vars(dims)
-    for _ in range(MAX_SIZE_RETRIES):
-        sizes = {}
-        for var in free:
-            lo, hi = ident.dim_bounds(var)
-            lo = max(lo, u.minimum(var))
-            hi = max(hi, lo)
-            if cap is not None:
-                hi = max(lo, min(hi, cap))
-            if index == 1 and cap is None:
-                sizes[var] = lo  # the smallest instance, often 1x1: the scalar case must hold too
-            elif index == 0:
-                # The most informative instance: every size >= 2 and, where the bounds allow,
-                # different sizes for different dimensions, so a transposed or swapped factor
-                # cannot hide behind a square shape.
-                start = max(lo, 2) if hi >= 2 else lo
-                unused = [n for n in range(start, hi + 1) if n not in sizes.values()]
-                sizes[var] = int(rng.choice(unused)) if unused else int(rng.integers(start, hi + 1))
-            else:
-                sizes[var] = int(rng.integers(lo, hi + 1))
-        if not u.violated(sizes):
-            return sizes
-    raise MatrefError(f"{ident.id}: cannot find sizes that satisfy its shape constraints")
+    sizes: dict[Var, int] = {}
+    lo_default = {"distinct": DISTINCT_RANGE[0], "large": LARGE_RANGE[0]}.get(regime, 1)
+    for var in free:
+        lo = u.minimum(var)
+        if regime == "smallest":
+            # The smallest sizes where the expressions are defined: bumped when draws at the very
+            # smallest fall outside the domain (a rank condition, a Schur complement, a 1x1 case
+            # where the claim degenerates to rounding).
+            sizes[var] = lo + (int(rng.integers(0, bump + 1)) if bump else 0)
+            continue
+        lo = max(lo, lo_default)
+        hi = {"distinct": DISTINCT_RANGE[1], "large": LARGE_RANGE[1]}.get(regime, RANDOM_RANGE[1])
+        hi = max(hi, lo + len(free))  # room for distinct sizes
+        if cap is not None:
+            lo, hi = min(lo, cap), max(min(hi, cap), min(lo, cap))
+        if regime in ("distinct", "large"):
+            unused = [n for n in range(lo, hi + 1) if n not in sizes.values()]
+            sizes[var] = int(rng.choice(unused)) if unused else int(rng.integers(lo, hi + 1))
+        else:
+            sizes[var] = _log_uniform(rng, lo, hi)
+    return sizes
 
 
-def draw_instance(ident, rng: np.random.Generator, index: int = 2, cap: int | None = None):
-    """Random sizes and values for every symbol of ``ident``, satisfying its assumptions."""
-    sizes = _draw_sizes(ident, rng, index, cap)
+def _fits(ident, sizes: dict[Var, int]) -> bool:
+    u = ident.scope.unifier
+    if u.violated(sizes):
+        return False
+    for big, small in ident.size_relations:
+        if u.value(big, sizes) < u.value(small, sizes):
+            return False
+    return True
+
+
+def draw_sizes(ident, rng: np.random.Generator, index: int = 2, cap: int | None = None, bump: int = 0):
+    """Sizes of the free dimensions for trial ``index``'s regime, and whether they are informative
+    (every free size >= 2 and pairwise distinct)."""
+    regime = regime_of(index)
+    free = ident.free_dims()
+    best = None
+    for attempt in range(MAX_SIZE_RETRIES):
+        sizes = _propose(ident, rng, regime, free, cap, bump)
+        if not _fits(ident, sizes):
+            continue
+        # Shrink a large instance until every sub-expression fits the memory budget.
+        while ident.cost(sizes) > BUDGET and any(s > 2 for s in sizes.values()):
+            sizes = {v: max(min(2, s), (s * 3) // 4) for v, s in sizes.items()}
+            if not _fits(ident, sizes):
+                break
+        if not _fits(ident, sizes) or ident.cost(sizes) > BUDGET:
+            continue
+        if regime in ("distinct", "large") and len(set(sizes.values())) < len(sizes) and attempt < 100:
+            best = best or sizes
+            continue
+        return sizes, _informative(sizes)
+    if best is not None:
+        return best, _informative(best)
+    raise MatrefError(f"{ident.id}: cannot find sizes that satisfy its shape constraints"
+                      + (" within the memory budget" if free else ""))
+
+
+def _informative(sizes: dict[Var, int]) -> bool:
+    values = list(sizes.values())
+    return all(s >= 2 for s in values) and len(set(values)) == len(values)
+
+
+def draw_instance(ident, rng: np.random.Generator, index: int = 2, cap: int | None = None, shrink: float = 1.0):
+    """Random sizes and values for every symbol of ``ident``, satisfying its assumptions jointly."""
+    sizes, _ = draw_sizes(ident, rng, index, cap)
+    return _values(ident, rng, sizes, shrink)
+
+
+def draw_in_domain(ident, rng: np.random.Generator, index: int = 0, cap: int | None = None, tries: int = MAX_DRAWS):
+    """Like :func:`draw_instance`, but only an instance inside the domain of ``ident``'s
+    expressions (see :func:`matref.checks.domain_of`); None when ``tries`` draws all fall outside."""
+    for draw in range(tries):
+        sizes, _ = draw_sizes(ident, rng, index, cap, bump=draw // 6)
+        values, sizes, shapes = _values(ident, rng, sizes)
+        try:
+            with np.errstate(all="ignore"):
+                checks.domain_of(ident, values, sizes)
+        except OutOfDomain:
+            continue
+        return values, sizes, shapes
+    return None
+
+
+def _values(ident, rng, sizes, shrink: float = 1.0):
     u = ident.scope.unifier
     values, shapes = {}, {}
     for name in ident.names:
@@ -171,26 +293,129 @@ def draw_instance(ident, rng: np.random.Generator, index: int = 2, cap: int | No
         if name in ident.values:
             values[name] = np.full(shape, ident.values[name])
         else:
-            values[name] = sampling.draw(rng, shape, ident.sampling_assumptions(name))
+            props = ident.sampling_assumptions(name)
+            values[name] = sampling.draw(rng, shape, props)
+            if shrink != 1.0 and "orthogonal" not in props:
+                values[name] = values[name] * shrink  # moderate arguments for exp, tanh, ...
         shapes[name] = "scalar" if shape == (1, 1) and u.is_scalar((r, c)) else f"{shape[0]}x{shape[1]}"
     return values, sizes, shapes
 
 
+# -- one trial -----------------------------------------------------------------------------------------
+@dataclass
+class _Outcome:
+    trial: Trial
+    instance: tuple | None = None  # (values, sizes, shapes) of a failing instance
+    measurements: list = field(default_factory=list)
+    skipped: collections.Counter = field(default_factory=collections.Counter)
+
+
+def _combine(ms: list[checks.Measurement]) -> str:
+    verdicts = [m.verdict for m in ms]
+    if FAIL in verdicts:
+        return FAIL
+    if UNDECIDED in verdicts:
+        return UNDECIDED
+    informative = [m for m in ms if m.what.startswith(("direction", "second derivative", "lhs"))]
+    if informative and all(m.verdict == VACUOUS for m in informative):
+        return VACUOUS
+    if any(m.verdict == VACUOUS and m.what == "directions" for m in ms):
+        return VACUOUS
+    return PASS
+
+
+def _trial(ident, index: int, trial_seed: int) -> _Outcome:
+    rng = np.random.default_rng(trial_seed)
+    regime = regime_of(index)
+    skipped: collections.Counter = collections.Counter()
+    examples: dict = {}
+    noisy = vacuous = 0
+    last = None
+    for draw in range(MAX_DRAWS):
+        # Overflow and saturation often come from large arguments: after half the draws, try
+        # smaller ones (assumptions are kept; orthogonal and fixed symbols are never scaled).
+        moderate = [k for k in skipped if k[2].startswith("moderate")]
+        shrink = 0.5 ** (draw - MAX_DRAWS // 2 + 1) if moderate and draw >= MAX_DRAWS // 2 else 1.0
+        sizes, informative = draw_sizes(ident, rng, index, bump=draw // 6)
+        values, sizes, shapes = _values(ident, rng, sizes, shrink)
+        try:
+            ms = checks.check(ident, values, sizes, rng)
+        except OutOfDomain as e:
+            key = (e.where, e.reason.split(" (")[0], e.hint)  # numbers in parentheses vary per draw
+            skipped[key] += 1
+            examples.setdefault(key, e)
+            continue
+        verdict = _combine(ms)
+        last = (values, sizes, shapes, ms, verdict, informative)
+        if verdict == UNDECIDED and noisy < MAX_NOISY:
+            noisy += 1
+            continue
+        if verdict == VACUOUS and vacuous < MAX_VACUOUS:
+            vacuous += 1
+            continue
+        break
+    else:
+        if last is None:
+            key, count = skipped.most_common(1)[0]
+            why = domain_message(ident, examples[key], count, sum(skipped.values()))
+            t = Trial(index, trial_seed, {}, math.inf, 0.0, False, "domain", UNDECIDED, regime,
+                      sum(skipped.values()), why)
+            return _Outcome(t, None, [], skipped)
+    values, sizes, shapes, ms, verdict, informative = last
+    worst = max(ms, key=lambda m: (m.verdict == FAIL, m.ratio))
+    failing = list(dict.fromkeys(m.what for m in ms if m.verdict == FAIL))
+    what = "; ".join(failing) if failing else worst.what
+    reason = next((m.reason for m in ms if m.verdict == verdict and m.reason), "")
+    t = Trial(index, trial_seed, shapes, float(worst.error), float(worst.tolerance), verdict == PASS, what,
+              verdict, regime, sum(skipped.values()), reason, informative or not sizes, float(worst.noise))
+    return _Outcome(t, (values, sizes, shapes) if verdict == FAIL else None, ms, skipped)
+
+
+def domain_message(ident, exc: OutOfDomain, count: int, total: int) -> str:
+    """"could not reach the domain: log(det(X)) needs det(X) > 0 on 40 of 40 draws; add --assume
+    X=spd"-style text from the most frequent out-of-domain reason."""
+    from matref.domain import describe
+
+    what, advice = describe(ident, exc)
+    return (f"could not reach the domain: {what} on {count} of {total} draws"
+            + (f"; {advice}" if advice else ""))
+
+
+# -- the whole proof -----------------------------------------------------------------------------------
+def _check_trials(trials) -> int:
+    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)):
+        raise MatrefError(f"trials must be an integer, not {trials!r}")
+    if trials < 1:
+        raise MatrefError("trials must be at least 1")
+    if trials > MAX_TRIALS:
+        raise MatrefError(f"trials must be at most {MAX_TRIALS}")
+    return max(int(trials), MIN_TRIALS)
+
+
+def _check_seed(seed):
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+        raise MatrefError(f"seed must be an integer from 0 to 2**63 - 1, not {seed!r}")
+    return int(seed)
+
+
 def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Generator | None = None,
            explain_failure: bool = True, fail_fast: bool = False) -> Report:
-    """Check ``ident`` on ``trials`` random instances.
+    """Check ``ident`` on random instances and return a three-way verdict.
 
     Parameters
     ----------
     ident : Identity
     trials : int
-        Number of random instances (trial 0 has every size >= 2, trial 1 the smallest sizes).
+        Number of random instances, at least 3 (fewer are raised to 3): trial 0 has every
+        free size >= 2 and pairwise distinct, trial 1 the smallest sizes, trial 2 large sizes.
     seed : int, optional
         Seed of the run; a fresh one is drawn (and reported) when neither it nor ``rng`` is given.
     rng : numpy.random.Generator, optional
         Source of the run's seed when ``seed`` is not given.
     explain_failure : bool
-        On failure, add the elementwise comparison at a small size (costly; mutation runs skip it).
+        On failure, add the elementwise comparison at a small failing instance.
     fail_fast : bool
         Stop at the first failing trial.
 
@@ -202,43 +427,85 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
     --------
     >>> import matref
     >>> report = matref.get("trace.grad_axb").verify(trials=4, seed=7)
-    >>> report.ok, report.seed, len(report.trials)
-    (True, 7, 4)
+    >>> report.verdict, report.seed, len(report.trials)
+    ('holds', 7, 4)
     """
-    if trials < 1:
-        raise MatrefError("trials must be at least 1")
+    trials = _check_trials(trials)
+    seed = _check_seed(seed)
     if seed is None:
         seed = int(rng.integers(2**32)) if rng is not None else new_seed()
     if getattr(ident, "status", "proved") == "erratum":
         # An erratum is confirmed when the printed form fails and the corrected form holds.
         printed = _run(ident, trials, seed, explain_failure)
         corrected = _run(ident.corrected, trials, seed, explain_failure)
-        ok = (not all(t.ok for t in printed.trials)) and corrected.ok
+        ok = printed.verdict == FAILS and corrected.ok
         return Report(ident.id, ident.kind, ok, seed, printed.trials, reproduce_command(ident, trials, seed),
-                      printed.explanation, status="erratum", corrected=corrected)
+                      printed.explanation, status="erratum", corrected=corrected, verdict=printed.verdict,
+                      reason=printed.reason, notes=printed.notes)
     return _run(ident, trials, seed, explain_failure, fail_fast)
 
 
 def _run(ident, trials: int, seed: int, explain_failure: bool = True, fail_fast: bool = False) -> Report:
     top = np.random.default_rng(seed)
-    results = []
-    failed_at = None
+    outcomes = []
     for index in range(trials):
-        trial_seed = int(top.integers(2**32))
-        trial_rng = np.random.default_rng(trial_seed)
-        values, sizes, shapes = draw_instance(ident, trial_rng, index)
-        measurements = checks.check(ident, values, sizes, trial_rng)
-        worst = max(measurements, key=lambda m: m.ratio)
-        failing = list(dict.fromkeys(m.what for m in measurements if not m.ok))
-        what = "; ".join(failing) if failing else worst.what
-        results.append(Trial(index, trial_seed, shapes, float(worst.error), float(worst.tolerance), bool(worst.ok), what))
-        if not worst.ok and failed_at is None:
-            failed_at = trial_seed
-            if fail_fast:
-                break
-    ok = all(t.ok for t in results)
-    explanation = "" if ok or not explain_failure else explain(ident, failed_at)
-    return Report(ident.id, ident.kind, ok, seed, tuple(results), reproduce_command(ident, trials, seed), explanation)
+        outcomes.append(_trial(ident, index, int(top.integers(2**32))))
+        if fail_fast and outcomes[-1].trial.verdict == FAIL:
+            break
+    verdict, reason = _verdict(ident, [o.trial for o in outcomes])
+    explanation = ""
+    if verdict == FAILS and explain_failure:
+        failing = next(o for o in outcomes if o.trial.verdict == FAIL)
+        explanation = explain(ident, failing)
+    return Report(ident.id, ident.kind, verdict == HOLDS, seed, tuple(o.trial for o in outcomes),
+                  reproduce_command(ident, trials, seed), explanation, verdict=verdict, reason=reason,
+                  notes=_notes(ident, outcomes))
+
+
+def _verdict(ident, trials: list[Trial]) -> tuple[str, str]:
+    if any(t.verdict == FAIL for t in trials):
+        t = next(t for t in trials if t.verdict == FAIL)
+        return FAILS, f"counterexample in trial {t.index} ({t.what})"
+    undecided = [t for t in trials if t.verdict == UNDECIDED]
+    if undecided:
+        return UNDECIDED_VERDICT, undecided[0].reason
+    passed = [t for t in trials if t.verdict == PASS]
+    if not passed:
+        reason = next((t.reason for t in trials if t.reason), "nothing was tested")
+        return UNDECIDED_VERDICT, f"no instance could decide: {reason}"
+    by_regime = {t.regime: t for t in trials}
+    for regime in ("distinct", "large"):
+        t = by_regime.get(regime)
+        if t is not None and t.verdict != PASS:
+            return UNDECIDED_VERDICT, f"the {regime}-size trial could not decide: {t.reason}"
+    if ident.free_dims() and not any(t.informative for t in passed) and _distinct_possible(ident):
+        return UNDECIDED_VERDICT, ("no trial had every free size >= 2 and distinct sizes, so a square "
+                                   "shape could hide a transposed factor")
+    return HOLDS, ""
+
+
+def _distinct_possible(ident) -> bool:
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        sizes = _propose(ident, rng, "distinct", ident.free_dims(), None)
+        if _fits(ident, sizes) and _informative(sizes):
+            return True
+    return False
+
+
+def _notes(ident, outcomes) -> tuple[str, ...]:
+    notes = []
+    inferred = ident.inferred_domain()
+    for name, why in inferred.items():
+        notes.append(f"{name} was sampled with positive entries: {why}")
+    skipped = collections.Counter()
+    for o in outcomes:
+        skipped.update(o.skipped)
+    if skipped and any(o.trial.verdict != UNDECIDED or o.trial.what != "domain" for o in outcomes):
+        (where, reason, hint), count = skipped.most_common(1)[0]
+        notes.append(f"the proof holds on the domain where the expressions are defined: {sum(skipped.values())} "
+                     f"draws were outside it and skipped (most often: {where} {reason})")
+    return tuple(notes)
 
 
 def reproduce_command(ident, trials: int, seed: int) -> str:
@@ -248,68 +515,119 @@ def reproduce_command(ident, trials: int, seed: int) -> str:
     return f"matref verify {ident.id} --trials {trials} --seed {seed}"
 
 
-# -- explanation on failure -----------------------------------------------------------------------
+# -- explanation on failure -----------------------------------------------------------------------------
+EXPLAIN_MAX_SIZE = 4
+
+
 def _fmt(a: np.ndarray) -> str:
     return np.array2string(np.real_if_close(a), precision=4, suppress_small=True, max_line_width=100)
 
 
-def _basis(shape):
-    for j in range(shape[1]):  # column-major, matching vec
-        for i in range(shape[0]):
-            e = np.zeros(shape)
-            e[i, j] = 1.0
-            yield (i, j), e
-
-
-def explain(ident, seed: int) -> str:
-    """Elementwise comparison at a small size (every dimension at most 3), to show where it fails."""
-    rng = np.random.default_rng(seed)
+def explain(ident, outcome: _Outcome) -> str:
+    """Elementwise comparison at a failing instance: the failing one if it is small, else a small
+    one that fails too (searched), else the failing one's largest differences."""
     try:
-        values, sizes, shapes = draw_instance(ident, rng, index=0, cap=3)
-        return _explain(ident, values, sizes, shapes, rng)
+        values, sizes, shapes = outcome.instance
+        small = all(s <= EXPLAIN_MAX_SIZE for s in sizes.values())
+        if not small:
+            rng = np.random.default_rng(outcome.trial.seed)
+            for _ in range(10):
+                try:
+                    v2, s2, sh2 = draw_instance(ident, rng, index=0, cap=3)
+                    ms = checks.check(ident, v2, s2, rng)
+                except (OutOfDomain, MatrefError):
+                    continue
+                if _combine(ms) == FAIL:
+                    values, sizes, shapes, small = v2, s2, sh2, True
+                    break
+        return _explain(ident, values, sizes, shapes, np.random.default_rng(outcome.trial.seed), small)
     except Exception as e:  # an explanation must never hide the verdict
         return f"  (no elementwise explanation: {e})"
 
 
-def _explain(ident, values, sizes, shapes, rng) -> str:
+def _largest(numeric, claimed, label_n, label_c, k=5) -> str:
+    diff = np.abs(numeric - claimed)
+    order = np.argsort(diff, axis=None)[::-1][:k]
+    rows = []
+    for flat in order:
+        i, j = np.unravel_index(flat, diff.shape)
+        rows.append(f"    entry ({i}, {j}): {label_n} {numeric[i, j]:.6g}, {label_c} {claimed[i, j]:.6g}")
+    return "\n".join(rows)
+
+
+def _show(head, label, numeric, claimed, small, names=("numerical", "claimed")) -> str:
+    diff = np.abs(numeric - claimed)
+    i, j = np.unravel_index(np.nanargmax(diff), diff.shape)
+    if small:
+        return (f"{head}:\n  {names[0]} {label} =\n{_fmt(numeric)}\n  {names[1]} =\n{_fmt(claimed)}\n"
+                f"  largest difference at entry ({i}, {j}): {names[0]} {numeric[i, j]:.6g}, "
+                f"{names[1]} {claimed[i, j]:.6g}")
+    return (f"{head} (too large to print; the largest differences):\n"
+            + _largest(numeric, claimed, names[0], names[1]))
+
+
+def _explain(ident, values, sizes, shapes, rng, small: bool) -> str:
     head = "  elementwise check at " + ", ".join(f"{k} {v}" for k, v in shapes.items())
     with np.errstate(all="ignore"):
         if ident.kind == "equality":
             lhs = evaluate(ident.typed["lhs"], values, sizes)
             rhs = evaluate(ident.typed["rhs"], values, sizes)
-            diff = np.abs(lhs - rhs)
-            i, j = np.unravel_index(np.nanargmax(diff), diff.shape)
-            return (f"{head}:\n  lhs =\n{_fmt(lhs)}\n  rhs =\n{_fmt(rhs)}\n"
-                    f"  largest difference at entry ({i}, {j}): lhs {lhs[i, j]:.6g}, rhs {rhs[i, j]:.6g}")
+            return _show(head, "", lhs, rhs, small, ("lhs", "rhs")).replace("lhs  =", "lhs =")
         x = values[ident.wrt]
         props = ident.sampling_assumptions(ident.wrt)
-        claim = ident.roles[1]
-        if ident.kind == "gradient":
-            numeric = np.zeros(x.shape)
-            for (i, j), e in _basis(x.shape):
-                numeric[i, j] = checks.complex_step(ident, "f", values, sizes, e)[0, 0]
-            numeric = sampling.project(numeric, props)
-            claimed = sampling.project(evaluate(ident.typed[claim], values, sizes), props)
-            structured = props & {"symmetric", "diagonal"}
-            label = "gradient" + (" (projected on the variable's structure)" if structured else "")
-        elif ident.kind == "jacobian":
-            cols = [checks.complex_step(ident, "f", values, sizes, e).reshape(-1, order="F")
-                    for _, e in _basis(x.shape)]
-            numeric = np.column_stack(cols)
-            claimed = evaluate(ident.typed[claim], values, sizes)
-            label = "Jacobian d vec(f) / d vec(" + ident.wrt + ")"
-        else:
-            v = sampling.direction(rng, x, props)
-            numeric = checks.complex_step(ident, "f", values, sizes, v)
-            with_dir = dict(values)
-            with_dir[ident.direction] = v
-            claimed = evaluate(ident.typed[claim], with_dir, sizes)
-            label = f"differential along a random d{ident.wrt}"
-        diff = np.abs(numeric - claimed)
-        i, j = np.unravel_index(np.nanargmax(diff), diff.shape)
-        return (f"{head}:\n  numerical {label} =\n{_fmt(numeric)}\n  claimed =\n{_fmt(claimed)}\n"
-                f"  largest difference at entry ({i}, {j}): numerical {numeric[i, j]:.6g}, "
-                f"claimed {claimed[i, j]:.6g}")
+        claim = evaluate(ident.typed[ident.roles[1]], values, sizes)
+        oracle = checks._oracle(ident, values, sizes, 1.0)
+        kind = sampling.structure(props, x.shape)
+        where = {"general": "", "symmetric": " on symmetric matrices", "diagonal": " on diagonal matrices",
+                 "orthogonal": " on the orthogonal group", "symmetric_orthogonal": " on symmetric orthogonal matrices",
+                 "point": ""}[kind]
+        if ident.kind in ("gradient", "symmetric_partials"):
+            if ident.kind == "gradient":
+                numeric = np.zeros(x.shape)
+                for b in sampling.tangent_basis(x, props):
+                    numeric = numeric + float(oracle.first(b)[0].reshape(-1)[0]) * b
+                label = "gradient" + where
+            else:
+                numeric = np.zeros(x.shape)
+                for i in range(x.shape[0]):
+                    for j in range(i, x.shape[1]):
+                        e = np.zeros(x.shape)
+                        e[i, j] = e[j, i] = 1.0
+                        numeric[i, j] = numeric[j, i] = float(oracle.first(e)[0].reshape(-1)[0])
+                label = "partials with respect to the free entries x_ij (i <= j)"
+            text = _show(head, label, numeric, claim, small)
+            if ident.kind == "gradient" and kind != "general":
+                outside = checks.dist(claim, sampling.project(claim, props, x))
+                if outside > 1e-9 * max(checks.frob(claim), 1e-300):
+                    text += (f"\n  the claim is not in the tangent space{where}: its distance to it is "
+                             f"{outside:.3g} (the gradient there is the projection of the Euclidean one)")
+            return text
+        if ident.kind == "jacobian":
+            basis = sampling.tangent_basis(x, props) if kind != "general" else None
+            if basis is None:
+                cols = []
+                for k in range(x.size):
+                    e = np.zeros(x.size)
+                    e[k] = 1.0
+                    cols.append(oracle.first(e.reshape(x.shape, order="F"))[0].reshape(-1, order="F"))
+                numeric = np.column_stack(cols)
+            else:
+                numeric = sum(np.outer(oracle.first(b)[0].reshape(-1, order="F"), b.reshape(-1, order="F"))
+                              for b in basis)
+            return _show(head, "Jacobian d vec(f) / d vec(" + ident.wrt + ")" + where, numeric, claim, small)
+        v = sampling.direction(rng, x, props)
+        if ident.kind == "hessian":
+            observed = oracle.second(v)[0]
+            vv = v.reshape(-1, 1, order="F")
+            claimed = vv.T @ claim @ vv
+            return (f"{head}:\n  along a random direction V (vec(V) =\n{_fmt(vv.T)}):\n"
+                    f"  numerical second derivative d^2/dt^2 f(X + tV) = {float(observed.reshape(-1)[0]):.6g}\n"
+                    f"  claimed vec(V)^T H vec(V) = {float(claimed.reshape(-1)[0]):.6g}")
+        numeric = oracle.first(v)[0]
+        with_dir = dict(values)
+        with_dir[ident.direction] = v
+        claimed = evaluate(ident.typed[ident.roles[1]], with_dir, sizes)
+        return _show(head, f"differential along a random d{ident.wrt}", numeric, claimed, small)
 
 
 def shell_join(parts) -> str:

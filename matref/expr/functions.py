@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from matref.expr import rounding as R
 from matref.expr.dims import Shape, Unifier, Var, product
 
 # LaTeX precedences: a child whose precedence is below what its parent needs gets parentheses.
@@ -32,6 +33,7 @@ class Func:
     nparams: int = 0
     doc: str = ""
     complex_step: bool = True  # False: the complex implementation is not an analytic continuation
+    bound: Callable[..., "R.Bounded"] | None = None  # (Bounded args, params, Context) -> Bounded; see rounding
 
 
 def _square(u: Unifier, s: Shape, what: str) -> None:
@@ -142,6 +144,10 @@ def _pinv(a: np.ndarray) -> np.ndarray:
     return a.T @ np.linalg.inv(a @ a.T)
 
 
+def _vec(a: np.ndarray) -> np.ndarray:
+    return a.reshape(-1, 1, order="F")
+
+
 def _diag(a: np.ndarray) -> np.ndarray:
     m, n = a.shape
     if n == 1 or m == 1:
@@ -153,29 +159,29 @@ FUNCTIONS: dict[str, Func] = {
     f.name: f
     for f in [
         Func("tr", 1, _to_scalar_square("tr"), lambda a: _scalar(np.trace(a)),
-             _wrap("\\operatorname{tr}"), doc="trace"),
+             _wrap("\\operatorname{tr}"), doc="trace", bound=R.rule_tr),
         Func("det", 1, _to_scalar_square("det"), lambda a: _scalar(np.linalg.det(a)),
-             _wrap("\\det"), doc="determinant"),
+             _wrap("\\det"), doc="determinant", bound=R.rule_det),
         Func("logdet", 1, _to_scalar_square("logdet"), _logdet,
              lambda args, p, s: (f"\\ln\\left|\\det\\left({args[0][0]}\\right)\\right|", ATOM),
-             doc="log of the absolute value of the determinant"),
-        Func("inv", 1, _same_square("inv"), np.linalg.inv, _superscript("-1"), doc="inverse"),
+             doc="log of the absolute value of the determinant", bound=R.rule_logdet),
+        Func("inv", 1, _same_square("inv"), np.linalg.inv, _superscript("-1"), doc="inverse", bound=R.rule_inv),
         Func("pinv", 1, _pinv_shape, _pinv, _superscript("+"),
-             doc="Moore-Penrose pseudo-inverse (differentiated through only where the matrix has full rank)"),
+             doc="Moore-Penrose pseudo-inverse (differentiated through only where the matrix has full rank)", bound=R.rule_pinv),
         Func("mpow", 1, _mpow_shape, lambda a, k: np.linalg.matrix_power(a, k),
              lambda args, p, s: (f"{_paren(args[0], ATOM)}^{{{p[0]}}}", POSTFIX),
-             nparams=1, doc="matrix power by an integer k >= 0"),
+             nparams=1, doc="matrix power by an integer k >= 0", bound=R.rule_mpow),
         Func("kron", 2, _kron_shape, np.kron,
              lambda args, p, s: (f"{_paren(args[0], POSTFIX)} \\otimes {_paren(args[1], POSTFIX)}", KRON),
-             doc="Kronecker product"),
-        Func("vec", 1, _vec_shape, lambda a: a.reshape(-1, 1, order="F"),
-             _wrap("\\operatorname{vec}"), doc="column-major vectorisation"),
+             doc="Kronecker product", bound=R.rule_kron),
+        Func("vec", 1, _vec_shape, _vec,
+             _wrap("\\operatorname{vec}"), doc="column-major vectorisation", bound=R.linear(_vec)),
         Func("diag", 1, _diag_shape, _diag, _wrap("\\operatorname{diag}"),
-             doc="vector to diagonal matrix, or square matrix to its diagonal (numpy semantics)"),
-        Func("exp", 1, _same, np.exp, _elementwise("\\exp"), doc="elementwise exponential"),
-        Func("log", 1, _same, np.log, _elementwise("\\log"), doc="elementwise natural logarithm"),
+             doc="vector to diagonal matrix, or square matrix to its diagonal (numpy semantics)", bound=R.linear(_diag)),
+        Func("exp", 1, _same, np.exp, _elementwise("\\exp"), doc="elementwise exponential", bound=R.rule_exp),
+        Func("log", 1, _same, np.log, _elementwise("\\log"), doc="elementwise natural logarithm", bound=R.rule_log),
         Func("sum", 1, _to_scalar, lambda a: _scalar(np.sum(a)),
-             _wrap("\\operatorname{sum}"), doc="sum of all entries"),
+             _wrap("\\operatorname{sum}"), doc="sum of all entries", bound=R.rule_sum),
     ]
 }
 
@@ -224,13 +230,22 @@ def _commutation_shape(u, shapes, fresh, params):
     return (product(r, c), product(r, c))
 
 
-def _sym_eig(a):
+def eig_symmetric(a):
     """Eigenvalues ascending and unit eigenvectors of a (complex-)symmetric matrix.
 
-    For real input this is eigh. For complex input (the complex step) it is the analytic
-    continuation: eig, ordered by real part, eigenvectors scaled so that v^T v = 1 (not v^H v)
-    with the sign of their largest real component fixed, as for the real matrix.
+    For real input this is eigh, after checking that the matrix is symmetric (to its rounding):
+    eigh reads one triangle only, so a non-symmetric input would silently get the eigenvalues of
+    another matrix. For complex input (the derivative oracles) it is the analytic continuation:
+    eig, ordered by real part, eigenvectors scaled so that v^T v = 1 (not v^H v) with the sign of
+    their largest real component fixed, as for the real matrix.
     """
+    a = np.asarray(a)
+    try:
+        R.check_symmetric(a.real if np.iscomplexobj(a) else a)
+        if np.iscomplexobj(a):
+            R.check_symmetric(a.imag)
+    except R.OutOfDomain as e:
+        raise ValueError(f"eigval/eigvec need a symmetric matrix: {e.reason.split('(', 1)[-1].rstrip(')')}") from None
     if not np.iscomplexobj(a):
         w, v = np.linalg.eigh(a)
         return w, _eigvec_sign(v)
@@ -247,11 +262,11 @@ def _eigvec_sign(v):
 
 
 def _eigval(a, i):
-    return _scalar(_sym_eig(a)[0][i])
+    return _scalar(eig_symmetric(a)[0][i])
 
 
 def _eigvec(a, i):
-    return _sym_eig(a)[1][:, i:i + 1]
+    return eig_symmetric(a)[1][:, i:i + 1]
 
 
 def _indexed_square(what):
@@ -273,30 +288,30 @@ def _index_tex(name):
 FUNCTIONS.update({
     f.name: f
     for f in [
-        Func("sin", 1, _same, np.sin, _elementwise("\\sin"), doc="elementwise sine"),
-        Func("cos", 1, _same, np.cos, _elementwise("\\cos"), doc="elementwise cosine"),
-        Func("tanh", 1, _same, np.tanh, _elementwise("\\tanh"), doc="elementwise hyperbolic tangent"),
-        Func("sigmoid", 1, _same, _sigmoid, _elementwise("\\sigma"), doc="elementwise logistic 1/(1+exp(-x))"),
+        Func("sin", 1, _same, np.sin, _elementwise("\\sin"), doc="elementwise sine", bound=R.rule_sin),
+        Func("cos", 1, _same, np.cos, _elementwise("\\cos"), doc="elementwise cosine", bound=R.rule_cos),
+        Func("tanh", 1, _same, np.tanh, _elementwise("\\tanh"), doc="elementwise hyperbolic tangent", bound=R.rule_tanh),
+        Func("sigmoid", 1, _same, _sigmoid, _elementwise("\\sigma"), doc="elementwise logistic 1/(1+exp(-x))", bound=R.rule_sigmoid),
         Func("sqrt", 1, _same, np.sqrt,
              lambda args, p, s: (f"\\sqrt{{{args[0][0]}}}", ATOM) if s[0]
              else (f"{_paren(args[0], ATOM)}^{{\\circ \\frac{{1}}{{2}}}}", POSTFIX),
-             doc="elementwise square root"),
+             doc="elementwise square root", bound=R.rule_sqrt),
         Func("softmax", 1, _same, _softmax, _wrap("\\operatorname{softmax}"),
-             doc="softmax of each column: exp(x) / sum(exp(x))"),
+             doc="softmax of each column: exp(x) / sum(exp(x))", bound=R.rule_softmax),
         Func("logsumexp", 1, _to_scalar, _logsumexp, _wrap("\\operatorname{LSE}"),
-             doc="log of the sum of exp over all entries"),
+             doc="log of the sum of exp over all entries", bound=R.rule_logsumexp),
         Func("norm", 1, _to_scalar, _norm,
              lambda args, p, s: (f"\\left\\|{args[0][0]}\\right\\|", ATOM),
-             doc="Frobenius norm (the Euclidean norm of a vector)"),
+             doc="Frobenius norm (the Euclidean norm of a vector)", bound=R.rule_norm),
         Func("eye", 0, _eye_shape, _eye, lambda args, p, s: (f"I_{{{p[0]}}}", ATOM), nparams=1,
-             doc="identity matrix of a given integer size"),
+             doc="identity matrix of a given integer size", bound=R.rule_exact(_eye)),
         Func("commutation", 1, _commutation_shape, _commutation,
              lambda args, p, s: (f"K_{{{args[0][0]}}}", ATOM),
-             doc="commutation matrix K with K vec(A) = vec(A.T), for A of the argument's shape"),
+             doc="commutation matrix K with K vec(A) = vec(A.T), for A of the argument's shape", bound=R.rule_exact(_commutation)),
         Func("eigval", 1, _indexed_square("eigval"), _eigval, _index_tex("\\lambda"), nparams=1,
-             doc="i-th smallest eigenvalue of a symmetric matrix (i = 0, 1, ...)", complex_step=False),
+             doc="i-th smallest eigenvalue of a symmetric matrix (i = 0, 1, ...)", complex_step=False, bound=R.rule_eigval),
         Func("eigvec", 1, _indexed_square("eigvec"), _eigvec, _index_tex("v"), nparams=1,
-             doc="unit eigenvector of the i-th smallest eigenvalue of a symmetric matrix", complex_step=False),
+             doc="unit eigenvector of the i-th smallest eigenvalue of a symmetric matrix", complex_step=False, bound=R.rule_eigvec),
     ]
 })
 
