@@ -45,6 +45,9 @@ def _diagonal(a, tol):
 
 
 def _positive(a, tol):
+    # Together with "diagonal", positive means a positive diagonal (the only entries there are).
+    if a.shape[0] == a.shape[1] and a.shape[0] > 1 and not np.any(a - np.diag(np.diag(a))):
+        return bool(np.all(np.diag(a) > 0))
     return bool(np.all(a > 0))
 
 

@@ -5,8 +5,9 @@ variable's tangent space. Each comparison is a :class:`Measurement` judged by :f
 
 * **pass** when the difference is within ``rtol`` times the size of the *values* compared (the
   numerical derivative, the claimed one, and the norm of the claimed operator times the
-  direction). Nothing else widens a tolerance: not the magnitude of the terms a claim cancels, not
-  a constant added to ``f``, not a bound on rounding. So no claim can set its own tolerance.
+  direction), and so is everything rounding could have done to them. Nothing widens a tolerance:
+  not the magnitude of the terms a claim cancels, not a constant added to ``f``, not a bound on
+  rounding. So no claim can set its own tolerance.
 * **fail** when the difference exceeds the tolerance plus ten times everything rounding could
   explain: the claim's own rounding (a running error bound, :mod:`matref.expr.bounds`) and the
   disagreement between two independent numerical derivatives (a failure is always confirmed by a
@@ -104,8 +105,8 @@ def inner(g, v) -> float:
     return m * float(np.sum((g / m) * v))
 
 
-def judge(error: float, scale: float, rtol: float, noise: float = 0.0, observed=(0.0, 0.0),
-          noises=(0.0, 0.0), what: str = "") -> Measurement:
+def judge(error: float, scale: float, rtol: float, noise: float = 0.0, observed=None,
+          noises=None, what: str = "") -> Measurement:
     """The verdict of one comparison (see the module docstring).
 
     ``observed`` are the sizes of the two sides, ``noises`` their own rounding bounds (for the
@@ -114,12 +115,18 @@ def judge(error: float, scale: float, rtol: float, noise: float = 0.0, observed=
     tol = rtol * scale
     if not (math.isfinite(error) and math.isfinite(tol) and math.isfinite(noise)):
         return Measurement(error, tol, what, noise, UNDECIDED, "a quantity is not finite")
-    if error <= tol:
+    if error <= tol and noise <= NOISE_FACTOR * tol:
+        # Agreement within the tolerance, by values whose worst-case rounding is bounded too: the
+        # true difference is at most tol + noise. (1 + 1e-17) - 1 computes to exactly 0 but its
+        # bound, 2e-16, is no agreement with a tolerance of 0.
         return Measurement(error, tol, what, noise, PASS)
-    if all(size <= NOISE_FACTOR * nz for size, nz in zip(observed, noises)):
+    if observed is not None and all(size <= NOISE_FACTOR * nz for size, nz in zip(observed, noises)):
         return Measurement(error, tol, what, noise, VACUOUS, "both sides are zero to within rounding")
     if error > tol + NOISE_FACTOR * noise:
         return Measurement(error, tol, what, noise, FAIL)
+    if error <= tol:
+        return Measurement(error, tol, what, noise, UNDECIDED,
+                           f"the values agree, but their rounding could be {noise:.1e}, beyond the tolerance {tol:.1e}")
     return Measurement(error, tol, what, noise, UNDECIDED,
                        f"the difference {error:.1e} is within what rounding could explain ({noise:.1e})")
 
@@ -384,7 +391,7 @@ def _confirm(m: Measurement, obs, claimed, again, scale, rtol, noise, what) -> M
     obs2, noise2 = again()
     spread = dist(obs, obs2) + noise2
     error = min(m.error, dist(obs2, claimed))
-    verdict = judge(error, scale, rtol, noise + spread, (1.0, 1.0), (0.0, 0.0), what)
+    verdict = judge(error, scale, rtol, noise + spread, what=what)
     if verdict.verdict == FAIL:
         return Measurement(m.error, m.tolerance, what, noise + spread, FAIL)
     return Measurement(m.error, m.tolerance, what, noise + spread, UNDECIDED,

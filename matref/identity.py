@@ -414,11 +414,18 @@ class Identity:
         statement = tuple((r, text if r == role else t) for r, t in self.spec.statement)
         return Identity(dataclasses.replace(self.spec, statement=statement))
 
-    def with_assumptions(self, name: str, assume) -> "Identity":
-        """A copy where symbol ``name`` assumes exactly ``assume`` (and samples nothing extra)."""
+    def with_assumptions(self, name: str, assume, infer_domain: bool = True) -> "Identity":
+        """A copy where symbol ``name`` assumes exactly ``assume`` (and samples nothing extra).
+
+        ``infer_domain=False`` also stops sampling positive entries where ``log`` or ``sqrt``
+        needs them, so that a negative check sees what dropping a positivity hypothesis does.
+        """
         syms = [dataclasses.replace(s, assume=tuple(assume), sample=()) if s.name == name else s
                 for s in self.spec.symbols]
-        return Identity(dataclasses.replace(self.spec, symbols=tuple(syms)))
+        variant = Identity.__new__(Identity)
+        variant.infer_domain = infer_domain
+        Identity.__init__(variant, dataclasses.replace(self.spec, symbols=tuple(syms)))
+        return variant
 
     # -- proof ---------------------------------------------------------------------------
     def verify(self, trials: int = 5, seed: int | None = None, rng=None, **options):

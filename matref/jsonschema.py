@@ -10,7 +10,8 @@ import json
 
 from matref import assumptions
 from matref.expr.functions import FUNCTIONS
-from matref.schema import KINDS, STATUSES
+from matref.conditions import KINDS as CONDITION_KINDS
+from matref.schema import ERROR_CLASSES, KINDS, STATUSES
 
 SCHEMA_FILE = "catalog.schema.json"
 
@@ -30,24 +31,28 @@ def catalog_schema() -> dict:
             "value": {"type": "number"},
         },
     }
+    common_id = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9_]*$"}
     common = {
-        "id": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9_]*$"},
+        "id": common_id,
         "title": {"type": "string", "minLength": 1},
         "symbols": {"type": "object", "additionalProperties": symbol},
         "sources": {**strings, "minItems": 1},
         "derivation": strings,
         "notes": {"type": "string"},
         "tags": strings,
-        "dims": {"type": "object", "additionalProperties": {
-            "type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 12},
-            "minItems": 2, "maxItems": 2}},
+        "conditions": {"type": "array", "items": {
+            "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
+            "properties": {kind: expr for kind in CONDITION_KINDS}}},
+        "aliases": {"type": "array", "items": common_id},
+        "see": {"type": "array", "items": common_id},
     }
     variants = []
     for kind, roles in KINDS.items():
         corrected = {"type": "object", "additionalProperties": False, "minProperties": 1,
                      "properties": {"symbols": common["symbols"], **{r: expr for r in roles}}}
         props = {**common, "kind": {"const": kind}, **{r: expr for r in roles},
-                 "status": {"enum": list(STATUSES)}, "corrected": corrected}
+                 "status": {"enum": list(STATUSES)}, "corrected": corrected,
+                 "error_class": {"enum": list(ERROR_CLASSES)}}
         required = ["id", "title", "kind", "sources", *roles]
         if kind != "equality":
             props["wrt"] = {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_]*$"}

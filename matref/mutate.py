@@ -87,24 +87,40 @@ def _claim_values(ident, role, values, direction):
 
 
 def compare(original, mutant, role: str, seed: int = 0, instances: int = 3) -> str:
-    """``"equivalent"``, ``"different"`` or ``"ill-typed"``: how ``mutant`` relates to ``original``.
+    """``"equivalent"``, ``"different"``, ``"ill-typed"`` or ``"undefined"``: how ``mutant``
+    relates to ``original``.
 
-    Instances are drawn for the original identity (every size at least 2 where allowed), so a
-    mutant is judged on the domain the identity is stated for: one that cannot even be evaluated
-    there (it forces a size to 1, or a rectangular matrix to be square) is ill-typed. For a
+    Instances are drawn for the original identity (every size at least 2 where allowed, inside
+    its domain), so a mutant is judged on the domain the identity is stated for: one that cannot
+    even be evaluated there (it forces a size to 1, or a rectangular matrix to be square) is
+    ill-typed; one whose claim is undefined at every such point (``sqrt(det(K - K))``) is
+    undefined: neither can be accepted, and neither is a formula to refute. For a
     gradient the claims are compared after projection onto the variable's structured space,
     where a gradient is defined; a mutated equality is equivalent when it still holds.
     """
     from matref.errors import ShapeError
     from matref.verify import draw_in_domain
 
+    from matref.checks import domain_of
+    from matref.expr.rounding import OutOfDomain
+
     rng = np.random.default_rng(seed)
     other = "lhs" if role == "rhs" else "rhs"
+    undefined = 0
     for _ in range(instances):
         drawn = draw_in_domain(original, rng, index=0)
         if drawn is None:
             return "different"
         values = drawn[0]
+        try:
+            with np.errstate(all="ignore"):
+                domain_of(mutant, values, drawn[1] if mutant.scope is original.scope else
+                          bind_sizes(mutant.scope, values, mutant.names))
+        except OutOfDomain:
+            undefined += 1
+            continue
+        except ShapeError:
+            return "ill-typed"
         direction = None
         if original.kind == "differential":
             direction = sampling.direction(rng, values[original.wrt], original.sampling_assumptions(original.wrt))
@@ -127,7 +143,7 @@ def compare(original, mutant, role: str, seed: int = 0, instances: int = 3) -> s
         scale = max(np.linalg.norm(a), np.linalg.norm(b), 1e-300)
         if np.linalg.norm(a - b) > 1e-8 * scale:
             return "different"
-    return "equivalent"
+    return "undefined" if undefined == instances else "equivalent"
 
 
 class _as_inequivalent:
@@ -145,7 +161,9 @@ class _as_inequivalent:
 @dataclass(frozen=True)
 class Outcome:
     mutant: Mutant
-    status: str  # "killed", "ill-typed" (rejected by shape inference), "equivalent", "survived"
+    status: str  # "killed" (refuted), "undecided" (not accepted, not refuted), "ill-typed" (rejected
+    # by shape inference), "undefined" (nowhere defined), "equivalent", "survived" (a wrong formula
+    # said to hold)
     detail: str = ""
 
 
@@ -160,11 +178,13 @@ def run(ident, trials: int = 3, seed: int = 0) -> list[Outcome]:
             continue
         verdict = compare(ident, variant, m.role, seed)
         if verdict != "different":
-            outcomes.append(Outcome(m, verdict, "" if verdict == "equivalent" else
-                                    "cannot be evaluated on the shapes the identity is stated for"))
+            detail = {"equivalent": "", "ill-typed": "cannot be evaluated on the shapes the identity is stated for",
+                      "undefined": "undefined wherever the identity is defined"}[verdict]
+            outcomes.append(Outcome(m, verdict, detail))
             continue
         from matref.verify import verify
 
         report = verify(variant, trials=trials, seed=seed, explain_failure=False, fail_fast=True)
-        outcomes.append(Outcome(m, "survived" if report.ok else "killed", report.summary()))
+        status = {"holds": "survived", "fails": "killed", "undecided": "undecided"}[report.verdict]
+        outcomes.append(Outcome(m, status, report.summary()))
     return outcomes

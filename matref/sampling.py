@@ -92,7 +92,7 @@ def _draw_orthogonal(rng, n: int, props) -> np.ndarray:
 def _draw(rng, shape, props, kappa) -> np.ndarray:
     m, n = shape
     if "square" in props and m != n:
-        raise MatrefError(f"cannot draw a square matrix of shape {m}x{n}")
+        raise ValueError(f"cannot draw a square matrix of shape {m}x{n}")  # the size drawer never asks
     if "orthogonal" in props:
         return _draw_orthogonal(rng, n, props)
     if "positive" in props:

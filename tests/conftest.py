@@ -29,10 +29,12 @@ def pytest_terminal_summary(terminalreporter):
     if not _mutation_totals:
         return
     t = _mutation_totals
-    wrong = t.get("killed", 0) + t.get("survived", 0)
+    wrong = t.get("killed", 0) + t.get("survived", 0) + t.get("undecided", 0)
     rate = 100.0 * t.get("killed", 0) / wrong if wrong else 100.0
     terminalreporter.write_line(
-        f"mutation testing: {t.get('killed', 0)} of {wrong} wrong formulas rejected by the numerical "
-        f"proof (kill rate {rate:.1f}%); {t.get('ill-typed', 0)} more rejected by shape inference; "
+        f"mutation testing: {t.get('killed', 0)} of {wrong} wrong formulas refuted by the numerical "
+        f"proof (kill rate {rate:.1f}%), {t.get('undecided', 0)} left undecided, {t.get('survived', 0)} "
+        f"accepted; {t.get('ill-typed', 0)} more rejected by shape inference and {t.get('undefined', 0)} "
+        f"as undefined wherever the identity is defined; "
         f"{t.get('equivalent', 0)} equivalent mutants not counted"
     )

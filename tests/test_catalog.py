@@ -42,9 +42,12 @@ def test_cookbook_numbers_covered():
 def test_identity_holds(ident_id, seed):
     report = matref.get(ident_id).verify(trials=5, seed=seed)
     assert report.ok, str(report)
-    # True identities must be proved with room to spare: 1000x below the tolerance.
+    # True identities must be proved with room to spare: 1000x below the tolerance, unless the
+    # remaining error is itself rounding (within ten times its bound).
     proved = report.corrected if report.status == "erratum" else report
-    assert proved.margin >= 1000, f"{report.summary()}: margin only {proved.margin:.0f}"
+    worst = proved.worst
+    assert proved.margin >= 1000 or worst.error <= 10 * worst.noise, \
+        f"{report.summary()}: margin only {proved.margin:.0f}"
     if report.status == "erratum":
         # The printed form must fail clearly, not by a hair.
         worst = max(report.trials, key=lambda t: t.ratio)
@@ -84,12 +87,25 @@ def _needed_assumptions():
 
 @pytest.mark.parametrize("ident_id,name,prop", list(_needed_assumptions()))
 def test_dropping_an_assumption_breaks_the_identity(ident_id, name, prop, seed):
+    """Every stated hypothesis is needed: without it the identity fails, or is no longer defined
+    everywhere (the proof has to skip more draws outside the domain), or cannot even be stated
+    (eigval of a matrix not known to be symmetric)."""
+    from matref.errors import CatalogError
+
     ident = proved_form(matref.get(ident_id))
     weaker = assumptions.weaken(ident.assumptions[name], prop)
-    variant = ident.with_assumptions(name, sorted(weaker))
+    try:
+        variant = ident.with_assumptions(name, sorted(weaker), infer_domain=False)
+    except CatalogError as e:
+        assert "symmetric" in e.message, e.message  # the statement itself needs the hypothesis
+        return
     report = variant.verify(trials=5, seed=seed)
-    assert not report.ok, (f"{ident_id}: the check still passes without '{prop}' on {name}; "
-                           f"the assumption is not needed (move it to 'sample') or the check is blind")
+    if report.ok:
+        skipped = sum(t.skipped for t in report.trials)
+        before = sum(t.skipped for t in ident.verify(trials=5, seed=seed).trials)
+        assert skipped > before, (
+            f"{ident_id}: the check still passes without '{prop}' on {name}, on as much of the domain; "
+            f"the assumption is not needed (move it to 'sample') or the check is blind")
 
 
 def test_errata_are_data():

@@ -92,7 +92,9 @@ def test_check_other_kinds_and_options(capsys):
     code, out, _ = run(capsys, "check", "--f", "x.T @ A @ x", "--wrt", "x", "--grad", "2 * A @ x",
                        "--assume", "A=symmetric", "--json", "--seed", "9", "--trials", "2")
     report = json.loads(out)
-    assert code == 0 and report["ok"] and report["seed"] == 9 and len(report["trials"]) == 2
+    # At least three trials always run: distinct sizes, the smallest sizes, large sizes.
+    assert code == 0 and report["ok"] and report["seed"] == 9 and len(report["trials"]) == 3
+    assert report["verdict"] == "holds" and [t["regime"] for t in report["trials"]] == ["distinct", "smallest", "large"]
 
 
 def _python_m(*argv, env=None):

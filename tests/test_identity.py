@@ -36,12 +36,12 @@ def test_numerator_layout_is_the_transpose_numerically():
 
     from matref.expr.to_numpy import numpy_function
 
-    from matref.verify import draw_instance
+    from matref.verify import draw_in_domain
 
     checked = 0
     for ident in [i for i in matref.catalog() if i.kind in ("gradient", "jacobian")]:
         other = numpy_function(ident.transposed_typed(), accept=ident.names)
-        values, _, _ = draw_instance(ident, np.random.default_rng(1))
+        values, _, _ = draw_in_domain(ident, np.random.default_rng(1))
         stated = ident.numpy[ident.roles[1]](**values)
         flipped = other(**values)
         assert np.allclose(np.atleast_2d(stated).T, np.atleast_2d(flipped)), ident.id

@@ -59,7 +59,7 @@ CASES = [
     ("unknown identity key", edit("    wrt: X\n", "    wrt: X\n    tittle: x\n"), "tittle",
      "unknown identity key 'tittle'; did you mean 'title'?"),
     ("unknown identity key without a close match", edit("    wrt: X\n", "    wrt: X\n    zzz: 1\n"), "zzz",
-     "unknown identity key 'zzz' (allowed: corrected, derivation, differential, dims"),
+     "unknown identity key 'zzz' (allowed: aliases, conditions, corrected, derivation, differential, error_class"),
     ("unknown symbol key", BASE + "    symbols:\n      A: {shap: n x n}\n", "A: {shap",
      "unknown symbol A key 'shap'; did you mean 'shape'?"),
     ("unknown assumption", BASE + "    symbols:\n      A:\n        shape: n x n\n        assume: [symetric]\n",
@@ -88,8 +88,21 @@ CASES = [
     ("mc2012 out of range", edit("[mc2012:101]", "[book, mc2012:601]"), "sources:", "source 'mc2012:601'"),
     ("mc2012 zero", edit("[mc2012:101]", "[mc2012:0]"), "sources:", "source 'mc2012:0'"),
     ("notes not a string", edit("    wrt: X\n", "    wrt: X\n    notes: [a]\n"), "notes:", "'notes' must be a string"),
-    ("bad dims", edit("    wrt: X\n", "    wrt: X\n    dims:\n      n: [0, 3]\n"), "n: [0, 3]",
-     "dims n: expected [min, max] with 1 <= min <= max <= 12"),
+    ("dims are gone", edit("    wrt: X\n", "    wrt: X\n    dims:\n      n: [2, 3]\n"), "dims:",
+     "'dims' is no longer part of the format: a size bound must be a stated condition"),
+    ("condition not a mapping", edit("    wrt: X\n", "    wrt: X\n    conditions: [A]\n"), "conditions:",
+     "each condition is one mapping such as {invertible: A + B}"),
+    ("unknown condition", edit("    wrt: X\n", "    wrt: X\n    conditions:\n      - singular: A\n"), "singular:",
+     "unknown condition 'singular' (known: invertible, nonzero)"),
+    ("erratum without a class", edit("    wrt: X\n", "    wrt: X\n    status: erratum\n    corrected: {grad: B @ A}\n"),
+     "- id:", "an erratum needs 'error_class', one of misprint, missing_condition, misreading"),
+    ("misreading without see", edit("    wrt: X\n", "    wrt: X\n    status: erratum\n    error_class: misreading\n"
+                                    "    corrected: {grad: B @ A}\n"), "- id:",
+     "a misreading needs 'see'"),
+    ("class on a proved entry", edit("    wrt: X\n", "    wrt: X\n    error_class: misprint\n"), "error_class:",
+     "'error_class' belongs to entries with status: erratum"),
+    ("bad alias", edit("    wrt: X\n", "    wrt: X\n    aliases: [Not An Id]\n"), "aliases:",
+     "alias 'Not An Id' must look like an id"),
     ("invalid symbol name", BASE + "    symbols:\n      I: {shape: n x n}\n", "I: {", "'I' is not a valid symbol name"),
     ("symbol props not a mapping", BASE + "    symbols:\n      A: [spd]\n", "A: [spd]",
      "symbol A: expected a mapping"),
@@ -121,8 +134,11 @@ CASES = [
      "symbols:", "symbol A is assumed square but declared 2 x 3"),
     ("sample structure on the variable", BASE + "    symbols:\n      X: {sample: [spd]}\n", "symbols:",
      "symbol X: "),
-    ("dims not a named dimension", edit("    wrt: X\n", "    wrt: X\n    dims:\n      q: [1, 3]\n"), "dims:",
-     "dims: 'q' is not a dimension named in a symbol's shape"),
+    ("condition does not type", edit("    wrt: X\n", "    wrt: X\n    conditions:\n      - invertible: A @ X\n")
+     + "    symbols:\n      A: {shape: 2 x 3}\n      X: {shape: 3 x 4}\n      B: {shape: 4 x 2}\n", "conditions:",
+     "conditions: invertible: A @ X is 2x4, not square"),
+    ("condition on a non-scalar", edit("    wrt: X\n", "    wrt: X\n    conditions:\n      - nonzero: A\n"),
+     "conditions:", "nonzero: A is "),
 ]
 
 
@@ -187,7 +203,9 @@ sources: [derived, "Magnus & Neudecker (2019)"]
 derivation: [step one, step two]
 notes: '  note  '
 tags: cyclic
-dims: {m: [2, 4]}
+conditions:
+  - invertible: A @ B
+aliases: [demo.old_eq]
 """
     data = load_yaml(tmp_path / "x.yaml", text)
     spec = identity_from_yaml(data, "demo", "x.yaml")
@@ -200,10 +218,10 @@ dims: {m: [2, 4]}
     assert spec.sources == ("derived", "Magnus & Neudecker (2019)")
     assert spec.derivation == ("step one", "step two")
     assert spec.notes == "note" and spec.tags == ("cyclic",)
-    assert spec.dims == (("m", (2, 4)),)
+    assert spec.conditions == (("invertible", "A @ B"),) and spec.aliases == ("demo.old_eq",)
     assert spec.location == Location("x.yaml", 1)
     assert spec.line_of("rhs") == Location("x.yaml", 5)
-    assert spec.line_of("dims") == Location("x.yaml", 13)
+    assert spec.line_of("conditions") == Location("x.yaml", 13)
     assert str(spec.line_of("nothing")) == "x.yaml:1"
 
 
