@@ -66,6 +66,8 @@ ASSUMPTION_WORDS = {
     "posdef": "positive definite (not necessarily symmetric)",
     "distinct_eigenvalues": "symmetric with distinct eigenvalues",
     "repeated_eigenvalue": "symmetric with a repeated eigenvalue",
+    "full_column_rank": "of full column rank",
+    "full_row_rank": "of full row rank",
 }
 
 
@@ -248,11 +250,16 @@ def symbol_space(ident: Identity, name: str, dims: DimNames | None = None) -> st
 
 
 def conditions(ident: Identity, math: str = "$") -> str:
-    """The hypotheses, e.g. ``$X$ invertible; $A$ symmetric`` (empty when there are none)."""
+    """The hypotheses, e.g. ``$X$ invertible; $A + C B C^T$ is invertible`` (empty when none)."""
     parts = []
     for name, props in ident.assumptions.items():
         words = ", ".join(escape_markdown(assumption_words(p)) for p in props)
         parts.append(f"{math}{symbol_latex(name)}{math} {words}")
+    from matref.conditions import KINDS as CONDITION_WORDS
+    from matref.expr.to_latex import to_latex
+
+    for cond in getattr(ident, "conditions", ()):
+        parts.append(f"{math}{to_latex(cond.typed)}{math} {CONDITION_WORDS[cond.kind].replace('is ', '', 1)}")
     return "; ".join(parts)
 
 
@@ -320,14 +327,22 @@ def symbols_line(ident: Identity) -> str:
     return ", ".join(spaces)
 
 
-def facts(ident: Identity, label: str = "") -> list[str]:
-    """Symbols, conditions and the verified expressions, as three short lines."""
+def facts(ident: Identity, label: str = "", printed: bool = False) -> list[str]:
+    """Symbols, conditions and the verified expressions, as three short lines.
+
+    ``printed``: the conditions are those the source states for a formula that is false, so an
+    empty list must not read as "it holds for all real matrices".
+    """
     cond = conditions(ident)
     stmt = ", ".join(f"`{role} = {text}`" for role, text in ident.statement.items())
     wrt = f" with respect to `{ident.wrt}`" if ident.wrt else ""
-    return [f"**Symbols{label}:** {symbols_line(ident)}. \\",
-            (f"**Conditions{label}:** {cond}. \\" if cond else
-             f"**Conditions{label}:** none; it holds for all real matrices of these shapes. \\"),
+    if cond:
+        cond_line = f"**Conditions{label}:** {cond}. \\"
+    elif printed:
+        cond_line = f"**Conditions{label}:** none stated by the source. \\"
+    else:
+        cond_line = f"**Conditions{label}:** none; it holds for all real matrices of these shapes. \\"
+    return [f"**Symbols{label}:** {symbols_line(ident)}. \\", cond_line,
             f"**As verified{label}:** {stmt}{wrt}."]
 
 
@@ -345,9 +360,15 @@ def identity_section(ident: Identity, cat: Catalog | None = None) -> str:
     meta.append(f"defined at {escape_markdown(ident.location)}")
     out += [" · ".join(meta), ""]
     if erratum:
+        from matref.schema import ERROR_CLASSES
+
         fixed = ident.corrected
+        kind = ERROR_CLASSES[ident.spec.error_class]
+        see = ", ".join(f"{{ref}}`{i} <{i}>`" for i in ident.spec.see)
         out += [":::{admonition} As printed: false", ":class: error", "", "$$", ident.latex, "$$", "",
-                *facts(ident, " (as printed)"), ":::", "",
+                *facts(ident, " (as printed)", printed=True), "",
+                f"**Kind of error:** {escape_markdown(kind)}." + (f" The correct reading is proved in {see}." if see else ""),
+                ":::", "",
                 ":::{admonition} Corrected: proved", ":class: tip", "", "$$", fixed.latex, "$$", ""]
         table = layout_table(fixed)
         out += (table + [""] if table else []) + facts(fixed) + [":::", ""]
@@ -382,8 +403,9 @@ def family_page(family: Family, cat: Catalog | None = None, state: str | None = 
     if family.intro:
         parts += [prose(family.intro, cat), ""]
     proof = (f"Each entry is checked by the cell that follows it, run when this page was built: "
-             f"{TRIALS} random instances (random sizes, one of them the smallest allowed, often "
-             "$1 \\times 1$), each compared against a relative tolerance")
+             f"{TRIALS} random instances inside the entry's domain (one with every size at least 2 and "
+             "different sizes, one at the smallest sizes, often $1 \\times 1$, one with sizes from 9 to 24, "
+             "the rest random), each compared against a tolerance relative to the values compared")
     if "erratum" in kinds:
         proof += ("; for an erratum the cell confirms that the printed form fails (and shows a "
                   "counterexample) and that the corrected form holds")

@@ -257,7 +257,7 @@ def domain_of(ident, values: dict, sizes: dict) -> dict:
     if ident.kind != "differential":
         out[claim] = bounded(ident.typed[claim], values, sizes)
     for cond in getattr(ident, "conditions", ()):
-        cond.require(bounded(cond.typed, values, sizes))
+        cond.check(values, sizes)
     return out
 
 

@@ -89,6 +89,8 @@ def _identity_dict(ident) -> dict:
         "layouts": ident.layouts, "assumptions": {k: list(v) for k, v in ident.assumptions.items()},
         "sources": list(ident.sources), "notes": ident.notes, "derivation": list(ident.derivation),
         "tags": list(ident.tags), "location": ident.location, "status": ident.status,
+        "conditions": [{c.kind: c.text} for c in ident.conditions], "aliases": list(ident.spec.aliases),
+        "error_class": ident.spec.error_class or None, "see": list(ident.spec.see),
         "corrected": None if ident.corrected is None else {
             "statement": ident.corrected.statement, "latex": ident.corrected.latex,
             "assumptions": {k: list(v) for k, v in ident.corrected.assumptions.items()}},
@@ -134,7 +136,10 @@ def cmd_show(args, out) -> int:
         out.write(f"  {'wrt':>12}: {ident.wrt}\n")
     out.write(f"  {'latex':>12}: {ident.latex}\n")
     if ident.corrected is not None:
-        out.write("  ERRATUM: the statement above is the published form, which is wrong; the corrected form is\n")
+        from matref.schema import ERROR_CLASSES
+
+        out.write(f"  ERRATUM ({ERROR_CLASSES[ident.spec.error_class]}): the statement above is the published "
+                  "form, which is wrong; the corrected form is\n")
         for role, text in ident.corrected.statement.items():
             out.write(f"  {role:>12}: {text}\n")
         for name, props in ident.corrected.assumptions.items():
@@ -146,6 +151,15 @@ def cmd_show(args, out) -> int:
         props = ", ".join(ident.assumptions.get(name, ())) or "no assumption"
         fixed = f", fixed at {ident.values[name]:g}" if name in ident.values else ""
         out.write(f"  {'symbol ' + name:>12}: {ident.shape(name)}{fixed}, {props}\n")
+    for cond in ident.conditions:
+        out.write(f"  {'condition':>12}: {cond.words}\n")
+    if not ident.assumptions and not ident.conditions:
+        out.write(f"  {'conditions':>12}: " + ("none stated by the source\n" if ident.corrected is not None
+                                              else "none: it holds for all real matrices of these shapes\n"))
+    if ident.spec.see:
+        out.write(f"  {'see':>12}: {', '.join(ident.spec.see)}\n")
+    if ident.spec.aliases:
+        out.write(f"  {'former ids':>12}: {', '.join(ident.spec.aliases)}\n")
     out.write(f"  {'sources':>12}: {', '.join(ident.sources)}\n")
     if ident.notes:
         out.write(f"  {'notes':>12}: {ident.notes}\n")

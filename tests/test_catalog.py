@@ -117,3 +117,60 @@ def test_errata_are_data():
 
 def test_some_identities_have_structural_assumptions():
     assert len(list(_needed_assumptions())) >= 10
+
+
+@pytest.mark.parametrize("ident_id", IDS)
+def test_every_inverse_and_divisor_is_justified_by_a_stated_hypothesis(ident_id):
+    """No entry may claim "no conditions" while inverting something that can be singular: every
+    inv/logdet argument and every scalar divisor is invertible or nonzero by an assumption or a
+    condition (a printed erratum is quoted as printed; its corrected form must be justified)."""
+    from matref.conditions import unjustified
+
+    ident = proved_form(matref.get(ident_id))
+    assert not unjustified(ident), f"{ident_id}: state as assumptions or conditions: {unjustified(ident)}"
+
+
+def test_the_justification_test_has_teeth():
+    from matref.conditions import unjustified
+
+    ident = matref.get("inverse.woodbury")
+    bare = ident.__class__(__import__("dataclasses").replace(ident.spec, conditions=()))
+    assert any("A + C @ B @ C.T must be invertible" in u for u in unjustified(bare))
+    sm = matref.get("inverse.sherman_morrison")
+    bare = sm.__class__(__import__("dataclasses").replace(sm.spec, conditions=()))
+    assert any("must be nonzero" in u for u in unjustified(bare))
+
+
+def test_one_identity_one_entry():
+    """No two entries make the same claim up to renaming of symbols (merged ones leave an alias)."""
+    from matref.duplicates import find_duplicates
+
+    assert find_duplicates(CATALOG) == []
+
+
+def test_merged_ids_still_resolve():
+    for old, new in [("eigen.grad_sum_of_eigenvalues", "trace.grad_x"), ("trace.cyclic_cab", "trace.cyclic_bca"),
+                     ("determinant.product_of_eigenvalues", "eigen.product_equals_det"),
+                     ("errata.mc2012_rank1_inner_product_update", "inverse.rank1_inner_product_update"),
+                     ("errata.mc2012_125_general_c", "trace.grad_inv_xtcx_a_general")]:
+        assert matref.get(old).id == new and old not in IDS
+
+
+def test_the_duplicate_finder_has_teeth():
+    import dataclasses
+
+    from matref.duplicates import same_claim
+    from matref.identity import Identity
+
+    a = matref.get("trace.grad_axinvb")
+    renamed = Identity(dataclasses.replace(a.spec, id="trace.copy", statement=(
+        ("f", "tr(P @ inv(Y) @ Q)"), ("grad", "-(inv(Y) @ Q @ P @ inv(Y)).T")), wrt="Y", symbols=(
+        dataclasses.replace(a.spec.symbols[0], name="Y"), dataclasses.replace(a.spec.symbols[1], name="P"),
+        dataclasses.replace(a.spec.symbols[2], name="Q"))))
+    assert same_claim(a, renamed)
+    swapped = matref.get("trace.cyclic_bca")
+    other = Identity(dataclasses.replace(swapped.spec, statement=(("lhs", "tr(C @ A @ B)"), ("rhs", "tr(A @ B @ C)"))))
+    assert same_claim(swapped, other)
+    # a special case (W symmetric) is a different claim from the general form
+    assert not same_claim(matref.get("quadratic.grad_weighted_residual_s"),
+                          matref.get("quadratic.grad_weighted_residual_s_general"))
