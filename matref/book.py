@@ -184,13 +184,15 @@ def escape_markdown(text: str) -> str:
 
 def prose(text: str, cat: Catalog | None = None) -> str:
     """YAML prose as Markdown: escaped, with identity ids turned into links to their entries."""
-    ids = set(cat.ids) if cat is not None else set()
+    ids = {i: i for i in cat.ids} if cat is not None else {}
+    if cat is not None:
+        ids.update({alias: ident.id for alias, ident in cat.aliases.items()})  # former ids of merged entries
     out, last = [], 0
     for m in _ID_IN_TEXT.finditer(text):
         if m.group(0) not in ids:
             continue
         out.append(escape_markdown(text[last:m.start()]))
-        out.append(f"{{ref}}`{m.group(0)} <{m.group(0)}>`")
+        out.append(f"{{ref}}`{m.group(0)} <{ids[m.group(0)]}>`")
         last = m.end()
     out.append(escape_markdown(text[last:]))
     return " ".join("".join(out).split())
@@ -353,7 +355,8 @@ def identity_section(ident: Identity, cat: Catalog | None = None) -> str:
     and its cell proves both verdicts (the printed form fails, the corrected form holds).
     """
     erratum = is_erratum(ident)
-    out = [f"({ident.id})=", f"## {ident.title}", "",
+    # Former ids of merged duplicates keep their anchors, so old links land here.
+    out = [f"({alias})=" for alias in ident.spec.aliases] + [f"({ident.id})=", f"## {ident.title}", "",
            f"```{{matref:identity}} {ident.id}", "```", ""]
     meta = [f"`{ident.id}`", "erratum" if erratum else KIND_WORDS.get(ident.kind, (ident.kind,))[0]]
     meta.append(" · ".join(escape_markdown(source_text(s)) for s in ident.sources))

@@ -93,7 +93,7 @@ CASES = [
     ("condition not a mapping", edit("    wrt: X\n", "    wrt: X\n    conditions: [A]\n"), "conditions:",
      "each condition is one mapping such as {invertible: A + B}"),
     ("unknown condition", edit("    wrt: X\n", "    wrt: X\n    conditions:\n      - singular: A\n"), "singular:",
-     "unknown condition 'singular' (known: invertible, nonzero)"),
+     "unknown condition 'singular' (known: invertible, nonzero, simple)"),
     ("erratum without a class", edit("    wrt: X\n", "    wrt: X\n    status: erratum\n    corrected: {grad: B @ A}\n"),
      "- id:", "an erratum needs 'error_class', one of misprint, missing_condition, misreading"),
     ("misreading without see", edit("    wrt: X\n", "    wrt: X\n    status: erratum\n    error_class: misreading\n"
