@@ -196,7 +196,8 @@ def _log_uniform(rng, lo: int, hi: int) -> int:
     return int(min(hi, max(lo, round(math.exp(rng.uniform(math.log(lo), math.log(hi + 0.5)))))))
 
 
-def _propose(ident, rng, regime: str, free: list[Var], cap: int | None, bump: int = 0) -> dict[Var, int]:
+def _propose(ident, rng, regime: str, free: list[Var], cap: int | None, bump: int = 0,
+             ordered: bool = True) -> dict[Var, int]:
     u = ident.scope.unifier
     sizes: dict[Var, int] = {}
     lo_default = {"distinct": DISTINCT_RANGE[0], "large": LARGE_RANGE[0]}.get(regime, 1)
@@ -218,6 +219,12 @@ def _propose(ident, rng, regime: str, free: list[Var], cap: int | None, bump: in
             sizes[var] = int(rng.choice(unused)) if unused else int(rng.integers(lo, hi + 1))
         else:
             sizes[var] = _log_uniform(rng, lo, hi)
+    if regime in ("distinct", "large") and ordered:
+        # Opposite orders in the two regimes: every pair of sizes is tried both ways round, so a
+        # formula true only for wide (or only for tall) matrices cannot pass.
+        keys = list(sizes)
+        ranked = sorted(sizes.values(), reverse=regime == "large")
+        sizes = dict(zip(keys, ranked))
     return sizes
 
 
@@ -231,14 +238,16 @@ def _fits(ident, sizes: dict[Var, int]) -> bool:
     return True
 
 
-def draw_sizes(ident, rng: np.random.Generator, index: int = 2, cap: int | None = None, bump: int = 0):
+def draw_sizes(ident, rng: np.random.Generator, index: int = 2, cap: int | None = None, bump: int = 0,
+               ordered: bool = True):
     """Sizes of the free dimensions for trial ``index``'s regime, and whether they are informative
-    (every free size >= 2 and pairwise distinct)."""
+    (every free size >= 2 and pairwise distinct). ``ordered``: the regime's order of sizes (see
+    _propose); otherwise any order (after draws in that order fell outside the domain)."""
     regime = regime_of(index)
     free = ident.free_dims()
     best = None
     for attempt in range(MAX_SIZE_RETRIES):
-        sizes = _propose(ident, rng, regime, free, cap, bump)
+        sizes = _propose(ident, rng, regime, free, cap, bump, ordered=ordered and attempt < MAX_SIZE_RETRIES // 4)
         if not _fits(ident, sizes):
             continue
         # Shrink a large instance until every sub-expression fits the memory budget.
@@ -273,7 +282,7 @@ def draw_in_domain(ident, rng: np.random.Generator, index: int = 0, cap: int | N
     """Like :func:`draw_instance`, but only an instance inside the domain of ``ident``'s
     expressions (see :func:`matref.checks.domain_of`); None when ``tries`` draws all fall outside."""
     for draw in range(tries):
-        sizes, _ = draw_sizes(ident, rng, index, cap, bump=draw // 6)
+        sizes, _ = draw_sizes(ident, rng, index, cap, bump=draw // 6, ordered=draw < 4)
         values, sizes, shapes = _values(ident, rng, sizes)
         try:
             with np.errstate(all="ignore"):
@@ -336,7 +345,7 @@ def _trial(ident, index: int, trial_seed: int) -> _Outcome:
         # smaller ones (assumptions are kept; orthogonal and fixed symbols are never scaled).
         moderate = [k for k in skipped if k[2].startswith("moderate")]
         shrink = 0.5 ** (draw - MAX_DRAWS // 2 + 1) if moderate and draw >= MAX_DRAWS // 2 else 1.0
-        sizes, informative = draw_sizes(ident, rng, index, bump=draw // 6)
+        sizes, informative = draw_sizes(ident, rng, index, bump=draw // 6, ordered=draw < 4)
         values, sizes, shapes = _values(ident, rng, sizes, shrink)
         try:
             ms = checks.check(ident, values, sizes, rng)
@@ -517,6 +526,7 @@ def reproduce_command(ident, trials: int, seed: int) -> str:
 
 # -- explanation on failure -----------------------------------------------------------------------------
 EXPLAIN_MAX_SIZE = 4
+EXPLAIN_MAX_ENTRIES = 64  # beyond this, a failure is explained along the failing direction only
 
 
 def _fmt(a: np.ndarray) -> str:
@@ -540,9 +550,31 @@ def explain(ident, outcome: _Outcome) -> str:
                 if _combine(ms) == FAIL:
                     values, sizes, shapes, small = v2, s2, sh2, True
                     break
+        x = values.get(ident.wrt) if ident.wrt else None
+        if x is not None and x.size > EXPLAIN_MAX_ENTRIES and ident.kind in ("gradient", "jacobian", "symmetric_partials"):
+            return _explain_direction(ident, values, sizes, shapes, np.random.default_rng(outcome.trial.seed))
         return _explain(ident, values, sizes, shapes, np.random.default_rng(outcome.trial.seed), small)
     except Exception as e:  # an explanation must never hide the verdict
         return f"  (no elementwise explanation: {e})"
+
+
+def _explain_direction(ident, values, sizes, shapes, rng) -> str:
+    """For a large variable: the derivative along one random direction, numerical and claimed."""
+    head = "  at " + ", ".join(f"{k} {v}" for k, v in shapes.items())
+    props = ident.sampling_assumptions(ident.wrt)
+    v = sampling.direction(rng, values[ident.wrt], props)
+    oracle = checks._oracle(ident, values, sizes, 1.0)
+    with np.errstate(all="ignore"):
+        observed = oracle.first(v)[0]
+        b = {ident.roles[1]: checks.bounded(ident.typed[ident.roles[1]], values, sizes)}
+        claimed = checks._claimed(ident, values, sizes, b, v)[0]
+    if ident.kind == "jacobian":
+        observed = observed.reshape(-1, 1, order="F")
+    flat_o, flat_c = observed.reshape(-1), claimed.reshape(-1)
+    shown = min(flat_o.size, 5)
+    return (f"{head} ({values[ident.wrt].size} entries in {ident.wrt}: compared along a random unit direction V "
+            f"instead of entry by entry):\n  numerical d/dt f(X + tV) = {_fmt(flat_o[:shown])}"
+            f"{' ...' if flat_o.size > shown else ''}\n  claimed = {_fmt(flat_c[:shown])}{' ...' if flat_c.size > shown else ''}")
 
 
 def _largest(numeric, claimed, label_n, label_c, k=5) -> str:
