@@ -202,7 +202,8 @@ def cmd_check(args, out) -> int:
         json.dump(report.to_dict(), out, indent=1)
         out.write("\n")
     else:
-        out.write(VERDICT_WORDS[report.verdict] + ": " + str(report).split(": ", 1)[1] + "\n")
+        body = str(report).split("\n", 1)
+        out.write(VERDICT_WORDS[report.verdict] + report.details() + ("\n" + body[1] if len(body) > 1 else "") + "\n")
     return EXIT_CODES[report.verdict]
 
 

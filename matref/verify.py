@@ -110,7 +110,8 @@ class Report:
 
     @property
     def worst(self) -> Trial | None:
-        scored = [t for t in self.trials if t.verdict in (PASS, FAIL)] or list(self.trials)
+        scored = [t for t in self.trials if t.verdict in (PASS, FAIL)] or [
+            t for t in self.trials if t.what != "domain"] or list(self.trials)
         return max(scored, key=lambda t: t.ratio) if scored else None
 
     @property
@@ -148,15 +149,23 @@ class Report:
                     f"{worst.tolerance:.2e}), {fixed} (worst error {c.worst_error:.2e} vs tolerance "
                     f"{c.tolerance:.2e}), seed {self.seed}")
         word = {HOLDS: "ok", FAILS: "FAILED", UNDECIDED_VERDICT: "UNDECIDED"}[self.verdict]
+        return f"{self.id}: {word}{self.details()}"
+
+    def details(self) -> str:
+        """The summary after the verdict word: the reason, trials, worst error, seed."""
         why = f": {self.reason}" if self.reason else ""
-        return (f"{self.id}: {word}{why} ({len(self.trials)} trials, worst error {self.worst_error:.2e} "
+        if all(t.what == "domain" for t in self.trials):
+            return f"{why} ({len(self.trials)} trials, seed {self.seed})"
+        return (f"{why} ({len(self.trials)} trials, worst error {self.worst_error:.2e} "
                 f"vs tolerance {self.tolerance:.2e}, seed {self.seed})")
 
     def __str__(self) -> str:
         lines = [self.summary()]
         for t in self.trials:
-            sizes = ", ".join(f"{k} {v}" for k, v in t.sizes.items()) or "no free sizes"
-            skipped = f" ({t.skipped} draws outside the domain skipped)" if t.skipped else ""
+            sizes = ", ".join(f"{k} {v}" for k, v in t.sizes.items()) or (
+                "no instance inside the domain" if t.what == "domain" else "no free sizes")
+            skipped = (f" ({t.skipped} draw{'s' if t.skipped > 1 else ''} outside the domain skipped)"
+                       if t.skipped and t.what != "domain" else "")
             head = f"  trial {t.index} [{t.verdict.upper() if t.verdict != PASS else 'ok'}] {t.regime}, seed {t.seed}: {sizes}"
             if t.verdict == PASS:
                 lines.append(f"{head}; error {t.error:.2e} <= {t.tolerance:.2e}{skipped}")
@@ -317,6 +326,7 @@ class _Outcome:
     instance: tuple | None = None  # (values, sizes, shapes) of a failing instance
     measurements: list = field(default_factory=list)
     skipped: collections.Counter = field(default_factory=collections.Counter)
+    examples: dict = field(default_factory=dict)  # one OutOfDomain per kind of skipped draw
 
 
 def _combine(ms: list[checks.Measurement]) -> str:
@@ -369,7 +379,7 @@ def _trial(ident, index: int, trial_seed: int) -> _Outcome:
             why = domain_message(ident, examples[key], count, sum(skipped.values()))
             t = Trial(index, trial_seed, {}, math.inf, 0.0, False, "domain", UNDECIDED, regime,
                       sum(skipped.values()), why)
-            return _Outcome(t, None, [], skipped)
+            return _Outcome(t, None, [], skipped, examples)
     values, sizes, shapes, ms, verdict, informative = last
     worst = max(ms, key=lambda m: (m.verdict == FAIL, m.ratio))
     failing = list(dict.fromkeys(m.what for m in ms if m.verdict == FAIL))
@@ -377,7 +387,7 @@ def _trial(ident, index: int, trial_seed: int) -> _Outcome:
     reason = next((m.reason for m in ms if m.verdict == verdict and m.reason), "")
     t = Trial(index, trial_seed, shapes, float(worst.error), float(worst.tolerance), verdict == PASS, what,
               verdict, regime, sum(skipped.values()), reason, informative or not sizes, float(worst.noise))
-    return _Outcome(t, (values, sizes, shapes) if verdict == FAIL else None, ms, skipped)
+    return _Outcome(t, (values, sizes, shapes) if verdict == FAIL else None, ms, skipped, examples)
 
 
 def domain_message(ident, exc: OutOfDomain, count: int, total: int) -> str:
@@ -507,13 +517,17 @@ def _notes(ident, outcomes) -> tuple[str, ...]:
     inferred = ident.inferred_domain()
     for name, why in inferred.items():
         notes.append(f"{name} was sampled with positive entries: {why}")
-    skipped = collections.Counter()
+    skipped, examples = collections.Counter(), {}
     for o in outcomes:
         skipped.update(o.skipped)
+        examples.update(o.examples)
     if skipped and any(o.trial.verdict != UNDECIDED or o.trial.what != "domain" for o in outcomes):
-        (where, reason, hint), count = skipped.most_common(1)[0]
-        notes.append(f"the proof holds on the domain where the expressions are defined: {sum(skipped.values())} "
-                     f"draws were outside it and skipped (most often: {where} {reason})")
+        from matref.domain import describe
+
+        key, count = skipped.most_common(1)[0]
+        what, _ = describe(ident, examples[key])
+        notes.append(f"the verdict is for the domain where the expressions are defined: {sum(skipped.values())} "
+                     f"draws outside it were skipped (most often: {what})")
     return tuple(notes)
 
 
