@@ -195,8 +195,9 @@ class Oracle:
         aliasing = top * ratio ** (n - order - (n // 2 - 1))
         rounding = 16 * 2.0 ** -53 * max(frob(im) for im in samples)
         return value, (aliasing + rounding) * factor
+
     def first(self, v) -> tuple[np.ndarray, float]:
-        """First directional derivative and its error estimate (0 for the complex step)."""
+        """First directional derivative and its error estimate (a few ulps for the complex step)."""
         if self.complex_step_ok:
             d = self.complex_step(v)
             if d is not None:

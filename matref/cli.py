@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 
+from matref.assumptions import VOCABULARY
 from matref.errors import MatrefError
 
 EXPRESSION_OPTIONS = ("--f", "--wrt", "--grad", "--jacobian", "--differential", "--hessian", "--partials",
@@ -58,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
 
     chk = sub.add_parser("check", help="verify your own derivative or equality",
                          description="Verify a derivative (--f, --wrt and one of --grad, --jacobian, "
-                                     "--differential) or an equality (--lhs, --rhs).")
+                                     "--differential, --hessian, --partials) or an equality (--lhs, --rhs). "
+                                     "Exit status: 0 holds, 1 does not hold, 3 undecided, 2 bad input.")
     chk.add_argument("--f", help="the function, e.g. 'tr(A @ X @ B)'")
     chk.add_argument("--wrt", help="the variable, e.g. X")
     chk.add_argument("--grad", help="claimed gradient, shaped like the variable")
@@ -69,10 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--lhs", help="left side of an equality")
     chk.add_argument("--rhs", help="right side of an equality")
     chk.add_argument("--assume", action="append", default=[], metavar="NAME=PROP",
-                     help="assumption on a symbol (symmetric, spd, invertible, orthogonal, diagonal, positive, square); repeatable")
+                     help="assumption on a symbol (" + ", ".join(VOCABULARY) + "); repeatable")
     chk.add_argument("--shape", action="append", default=[], metavar="NAME=RxC",
                      help="shape of a symbol: scalar, 'n x n', '3x1'; repeatable")
-    chk.add_argument("--trials", type=int, default=5)
+    chk.add_argument("--trials", type=int, default=5, help="random instances (at least 3 always run)")
     chk.add_argument("--seed", type=int)
     chk.add_argument("--json", action="store_true")
     return p
