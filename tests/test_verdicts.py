@@ -233,3 +233,22 @@ def test_table_claims(claim, truth):
                 matref.check(seed=seed, **claim)
             return
         assert verdict(seed, **claim) == ("holds" if truth else "fails"), (seed, claim)
+
+
+ISSUE_EXAMPLES = {  # the issue's examples that are not above, with the verdict they must get under every seed
+    "named-row-gradient-true": (dict(f="b.T @ A @ x", wrt="x", grad="A.T @ b",
+                                     shapes=["b=m x 1", "A=m x n", "x=n x 1"]), "holds"),
+    "orthogonal-normal-component": (dict(f="tr(A @ X)", wrt="X", grad="A.T + 100 * X", assume=["X=orthogonal"]), "fails"),
+    "spd-orthogonal": (dict(lhs="X", rhs="I", assume=["X=spd", "X=orthogonal"]), "holds"),
+    "shared-I": (dict(lhs="tr(kron(I, A))", rhs="tr(I) * tr(A)"), "holds"),
+    "cancelling-1e200": (dict(lhs="A", rhs="B + (A - A) * 1e200"), "fails"),
+    "constant-hessian": (dict(f="tr(X @ X) + 1e12", wrt="X", hessian="0 * commutation(X)"), "fails"),
+    "pinv-n-by-6": (dict(lhs="C @ pinv(C)", rhs="I", shapes={"C": "n x 6"}), "fails"),
+    "sym-hessian-2I": (dict(f="tr(X @ X)", wrt="X", hessian="2 * I", assume=["X=symmetric"]), "fails"),
+}
+
+
+@pytest.mark.parametrize("name", list(ISSUE_EXAMPLES))
+def test_issue_examples_get_one_verdict_under_every_seed(name):
+    claim, expected = ISSUE_EXAMPLES[name]
+    assert {verdict(seed=s, trials=3, **claim) for s in SEEDS} == {expected}
