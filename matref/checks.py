@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matref import sampling
-from matref.expr.bounds import bounded
+from matref.expr.bounds import bounded, perturbed_spread
 from matref.expr.rounding import Bounded, OutOfDomain, frob, gamma
 from matref.expr.to_numpy import evaluate
 
@@ -106,19 +106,23 @@ def inner(g, v) -> float:
 
 
 def judge(error: float, scale: float, rtol: float, noise: float = 0.0, observed=None,
-          noises=None, what: str = "") -> Measurement:
+          noises=None, what: str = "", spread: float | None = None) -> Measurement:
     """The verdict of one comparison (see the module docstring).
 
-    ``observed`` are the sizes of the two sides, ``noises`` their own rounding bounds (for the
-    vacuous case: both sides zero to within rounding).
+    ``noise`` is a worst-case bound on what rounding could do to the difference (a failure must
+    exceed it tenfold); ``spread`` a realistic estimate of the same (Monte Carlo arithmetic; by
+    default the bound), which an agreement must not be lost in. ``observed`` are the sizes of
+    the two sides, ``noises`` their own rounding bounds (for the vacuous case: both sides zero to
+    within rounding).
     """
     tol = rtol * scale
-    if not (math.isfinite(error) and math.isfinite(tol) and math.isfinite(noise)):
+    spread = noise if spread is None else spread
+    if not (math.isfinite(error) and math.isfinite(tol) and math.isfinite(noise) and math.isfinite(spread)):
         return Measurement(error, tol, what, noise, UNDECIDED, "a quantity is not finite")
-    if error <= tol and noise <= NOISE_FACTOR * tol:
-        # Agreement within the tolerance, by values whose worst-case rounding is bounded too: the
-        # true difference is at most tol + noise. (1 + 1e-17) - 1 computes to exactly 0 but its
-        # bound, 2e-16, is no agreement with a tolerance of 0.
+    if error <= tol and spread <= NOISE_FACTOR * tol:
+        # Agreement within the tolerance by values that rounding does not blur: (1 + 1e-17) - 1
+        # computes to exactly 0, but random rounding moves it by 1e-16, which is no agreement with
+        # a tolerance of 0.
         return Measurement(error, tol, what, noise, PASS)
     if observed is not None and all(size <= NOISE_FACTOR * nz for size, nz in zip(observed, noises)):
         return Measurement(error, tol, what, noise, VACUOUS, "both sides are zero to within rounding")
@@ -126,7 +130,7 @@ def judge(error: float, scale: float, rtol: float, noise: float = 0.0, observed=
         return Measurement(error, tol, what, noise, FAIL)
     if error <= tol:
         return Measurement(error, tol, what, noise, UNDECIDED,
-                           f"the values agree, but their rounding could be {noise:.1e}, beyond the tolerance {tol:.1e}")
+                           f"the values agree, but rounding moves them by {spread:.1e}, beyond the tolerance {tol:.1e}")
     return Measurement(error, tol, what, noise, UNDECIDED,
                        f"the difference {error:.1e} is within what rounding could explain ({noise:.1e})")
 
@@ -268,7 +272,8 @@ def check(ident, values: dict, sizes: dict, rng: np.random.Generator) -> list[Me
     with np.errstate(all="ignore"):
         b = domain_of(ident, values, sizes)
         if ident.kind == "equality":
-            return [_equality(b["lhs"], b["rhs"], tol)]
+            spread = sum(perturbed_spread(ident.typed[r], values, sizes, rng) for r in ("lhs", "rhs"))
+            return [_equality(b["lhs"], b["rhs"], tol, spread)]
         props = ident.sampling_assumptions(ident.wrt)
         x = values[ident.wrt]
         out = _in_space(ident, b.get(ident.roles[1]), props, x, tol)
@@ -278,15 +283,15 @@ def check(ident, values: dict, sizes: dict, rng: np.random.Generator) -> list[Me
             return out + [Measurement(0.0, 0.0, "directions", verdict=VACUOUS,
                                       reason="the variable's space has no directions here (nothing to test)")]
         if ident.kind == "hessian":
-            return out + _hessian(ident, b, oracle, dirs, tol)
-        return out + _first_order(ident, values, sizes, b, oracle, dirs, tol)
+            return out + _hessian(ident, values, sizes, b, oracle, dirs, tol, rng)
+        return out + _first_order(ident, values, sizes, b, oracle, dirs, tol, rng)
 
 
-def _equality(lhs: Bounded, rhs: Bounded, tol: Tolerance) -> Measurement:
+def _equality(lhs: Bounded, rhs: Bounded, tol: Tolerance, spread: float | None = None) -> Measurement:
     a, c = lhs.value, rhs.value
     na, nc = frob(a), frob(c)
     ea, ec = lhs.fro, rhs.fro
-    return judge(dist(a, c), max(na, nc), tol.equality, ea + ec, (na, nc), (ea, ec), "lhs against rhs")
+    return judge(dist(a, c), max(na, nc), tol.equality, ea + ec, (na, nc), (ea, ec), "lhs against rhs", spread)
 
 
 def _in_space(ident, claim: Bounded | None, props, x, tol) -> list[Measurement]:
@@ -326,49 +331,57 @@ def _in_space(ident, claim: Bounded | None, props, x, tol) -> list[Measurement]:
     return out
 
 
-def _claimed(ident, values, sizes, b, v) -> tuple[np.ndarray, float, float]:
-    """What the claim says ``d/dt f(X + t V)`` is, the size it is relative to, and its rounding."""
+def _claimed(ident, values, sizes, b, v, claim_spread: float = 0.0, rng=None):
+    """What the claim says ``d/dt f(X + t V)`` is, the size it is relative to, its worst-case
+    rounding bound and its realistic rounding (``claim_spread``: that of the claimed matrix)."""
     kind = ident.kind
     if kind == "differential":
         with_dir = dict(values)
         with_dir[ident.direction] = v
         c = bounded(ident.typed[ident.roles[1]], with_dir, sizes)
-        return c.value, frob(c.value), c.fro
+        spread = perturbed_spread(ident.typed[ident.roles[1]], with_dir, sizes,
+                                  rng if rng is not None else np.random.default_rng(0))
+        return c.value, frob(c.value), c.fro, spread
     c = b[ident.roles[1]]
     m, err = c.value, c.fro
     nv = frob(v)
     if kind == "gradient":
         val = inner(m, v)
-        return np.array([[val]]), frob(m) * nv, err * nv + gamma(v.size) * abs(inner(np.abs(m), np.abs(v)))
+        rounding = gamma(v.size) * abs(inner(np.abs(m), np.abs(v)))
+        return np.array([[val]]), frob(m) * nv, err * nv + rounding, claim_spread * nv + rounding
     if kind == "symmetric_partials":
         # Partials with respect to the free entries x_ij, i <= j: df = sum_{i<=j} P_ij dx_ij.
         tri = np.triu(m)
         val = inner(tri, v)
-        return np.array([[val]]), frob(tri) * nv, err * nv + gamma(v.size) * abs(inner(np.abs(tri), np.abs(v)))
+        rounding = gamma(v.size) * abs(inner(np.abs(tri), np.abs(v)))
+        return np.array([[val]]), frob(tri) * nv, err * nv + rounding, claim_spread * nv + rounding
     vv = v.reshape(-1, 1, order="F")
     scale_m = float(np.max(np.abs(m))) or 1.0
     out = scale_m * ((m / scale_m) @ vv)
-    return out, frob(m) * nv, err * nv + gamma(v.size) * frob(np.abs(m) @ np.abs(vv))
+    rounding = gamma(v.size) * frob(np.abs(m) @ np.abs(vv))
+    return out, frob(m) * nv, err * nv + rounding, claim_spread * nv + rounding
 
 
-def _first_order(ident, values, sizes, b, oracle: Oracle, dirs, tol) -> list[Measurement]:
+def _first_order(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng) -> list[Measurement]:
     runs = []
+    spread = 0.0 if ident.kind == "differential" else perturbed_spread(ident.typed[ident.roles[1]], values, sizes, rng)
     for v in dirs:
         obs, noise_obs = _guarded(oracle.first, v)
         if ident.kind == "jacobian":
             obs = obs.reshape(-1, 1, order="F")
-        claimed, size, noise_claim = _claimed(ident, values, sizes, b, v)
-        runs.append((v, obs, noise_obs, claimed, size, noise_claim))
+        claimed, size, noise_claim, spread_claim = _claimed(ident, values, sizes, b, v, spread, rng)
+        runs.append((v, obs, noise_obs, claimed, size, noise_claim, spread_claim))
     # A differential has no explicit operator to measure; the largest response over the
     # directions estimates ||J|| ||V||, so one direction with a near-zero derivative is not judged
     # against zero. A wrong claim cannot exploit it: the direction that inflates it fails itself.
-    operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _ in runs)
+    operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _, _ in runs)
     out = []
-    for k, (v, obs, noise_obs, claimed, size, noise_claim) in enumerate(runs):
+    for k, (v, obs, noise_obs, claimed, size, noise_claim, spread_claim) in enumerate(runs):
         scale = max(size, frob(obs), frob(claimed), operator if ident.kind == "differential" else 0.0)
         what = f"direction {k + 1}"
         m = judge(dist(obs, claimed), scale, tol.derivative, noise_obs + noise_claim,
-                  (frob(obs), frob(claimed)), (max(noise_obs, noise_claim), noise_claim), what)
+                  (frob(obs), frob(claimed)), (max(noise_obs, noise_claim), noise_claim), what,
+                  noise_obs + spread_claim)
         if m.verdict == PASS and noise_obs > m.tolerance:
             m = Measurement(m.error, m.tolerance, what, m.noise, UNDECIDED,
                             "the numerical derivative is not accurate enough here")
@@ -399,7 +412,7 @@ def _confirm(m: Measurement, obs, claimed, again, scale, rtol, noise, what) -> M
                        "two numerical derivatives disagree too much to refute the claim here")
 
 
-def _hessian(ident, b, oracle: Oracle, dirs, tol) -> list[Measurement]:
+def _hessian(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng) -> list[Measurement]:
     """Second directional derivatives ``d^2/dt^2 f(X + tV)`` against ``vec(V)^T H vec(V)``.
 
     Quadratic forms along random directions determine the symmetric part of H; H itself must
@@ -407,6 +420,7 @@ def _hessian(ident, b, oracle: Oracle, dirs, tol) -> list[Measurement]:
     """
     c = b[ident.roles[1]]
     h, herr = c.value, c.fro
+    spread = perturbed_spread(ident.typed[ident.roles[1]], values, sizes, rng)
     runs = []
     for v in dirs:
         obs, noise_obs = _guarded(oracle.second, v)
@@ -414,14 +428,15 @@ def _hessian(ident, b, oracle: Oracle, dirs, tol) -> list[Measurement]:
         s = float(np.max(np.abs(h))) or 1.0
         claimed = s * (vv.T @ (h / s) @ vv)
         nv2 = frob(v) ** 2
-        noise_claim = herr * nv2 + gamma(h.size) * float(np.sum(np.abs(vv).T @ np.abs(h) @ np.abs(vv)))
-        runs.append((v, obs, noise_obs, claimed, frob(h) * nv2, noise_claim))
+        rounding = gamma(h.size) * float(np.sum(np.abs(vv).T @ np.abs(h) @ np.abs(vv)))
+        runs.append((v, obs, noise_obs, claimed, frob(h) * nv2, herr * nv2 + rounding, spread * nv2 + rounding))
     out = []
-    for k, (v, obs, noise_obs, claimed, size, noise_claim) in enumerate(runs):
+    for k, (v, obs, noise_obs, claimed, size, noise_claim, spread_claim) in enumerate(runs):
         scale = max(size, frob(obs), frob(claimed))
         what = f"second derivative along direction {k + 1}"
         m = judge(dist(obs, claimed), scale, tol.second, noise_obs + noise_claim,
-                  (frob(obs), frob(claimed)), (max(noise_obs, noise_claim), noise_claim), what)
+                  (frob(obs), frob(claimed)), (max(noise_obs, noise_claim), noise_claim), what,
+                  noise_obs + spread_claim)
         if m.verdict == PASS and noise_obs > m.tolerance:
             m = Measurement(m.error, m.tolerance, what, m.noise, UNDECIDED,
                             "the numerical second derivative is not accurate enough here")

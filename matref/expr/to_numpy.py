@@ -123,15 +123,20 @@ _ev.register(N.MatMul)(lambda n, env: _ev(n.left, env) @ _ev(n.right, env))
 _ev.register(N.Transpose)(lambda n, env: _ev(n.arg, env).T)
 
 
-@_ev.register
-def _(n: N.Pow, env: Env):
-    base = _ev(n.base, env)
-    p = n.exponent
+def power(base: np.ndarray, exponent) -> np.ndarray:
+    """Elementwise ``base ** exponent`` (a negative integer power as a reciprocal, exactly as the
+    real function continues analytically)."""
+    p = exponent
     if isinstance(p, float) and p.is_integer():
         p = int(p)
     if isinstance(p, int) and p < 0:
         return 1.0 / base ** (-p)
     return base ** p
+
+
+@_ev.register
+def _(n: N.Pow, env: Env):
+    return power(_ev(n.base, env), n.exponent)
 
 
 @_ev.register
