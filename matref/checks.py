@@ -378,18 +378,22 @@ def _first_order(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng) -> lis
     out = []
     for k, (v, obs, noise_obs, claimed, size, noise_claim, spread_claim) in enumerate(runs):
         scale = max(size, frob(obs), frob(claimed), operator if ident.kind == "differential" else 0.0)
-        what = f"direction {k + 1}"
-        m = judge(dist(obs, claimed), scale, tol.derivative, noise_obs + noise_claim,
-                  (frob(obs), frob(claimed)), (max(noise_obs, noise_claim), noise_claim), what,
-                  noise_obs + spread_claim)
-        if m.verdict == PASS and noise_obs > m.tolerance:
-            m = Measurement(m.error, m.tolerance, what, m.noise, UNDECIDED,
-                            "the numerical derivative is not accurate enough here")
-        if m.verdict == FAIL:
-            m = _confirm(m, obs, claimed, lambda: _second_opinion(oracle.first_again, v, ident.kind),
-                         scale, tol.derivative, noise_obs + noise_claim, what)
-        out.append(m)
+        out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, tol.derivative,
+                            f"direction {k + 1}", lambda: _second_opinion(oracle.first_again, v, ident.kind)))
     return out
+
+
+def _compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, rtol, what, again) -> Measurement:
+    """Judge one directional comparison: a pass needs an accurate numerical derivative, a failure
+    a second, independent one that agrees (``again()`` computes it)."""
+    m = judge(dist(obs, claimed), scale, rtol, noise_obs + noise_claim, (frob(obs), frob(claimed)),
+              (max(noise_obs, noise_claim), noise_claim), what, noise_obs + spread_claim)
+    if m.verdict == PASS and noise_obs > m.tolerance:
+        return Measurement(m.error, m.tolerance, what, m.noise, UNDECIDED,
+                           "the numerical derivative is not accurate enough here")
+    if m.verdict == FAIL:
+        return _confirm(m, obs, claimed, again, scale, rtol, noise_obs + noise_claim, what)
+    return m
 
 
 def _second_opinion(method, v, kind):
@@ -433,15 +437,7 @@ def _hessian(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng) -> list[Me
     out = []
     for k, (v, obs, noise_obs, claimed, size, noise_claim, spread_claim) in enumerate(runs):
         scale = max(size, frob(obs), frob(claimed))
-        what = f"second derivative along direction {k + 1}"
-        m = judge(dist(obs, claimed), scale, tol.second, noise_obs + noise_claim,
-                  (frob(obs), frob(claimed)), (max(noise_obs, noise_claim), noise_claim), what,
-                  noise_obs + spread_claim)
-        if m.verdict == PASS and noise_obs > m.tolerance:
-            m = Measurement(m.error, m.tolerance, what, m.noise, UNDECIDED,
-                            "the numerical second derivative is not accurate enough here")
-        if m.verdict == FAIL:
-            m = _confirm(m, obs, claimed, lambda: _guarded(oracle.second_again, v), scale, tol.second,
-                         noise_obs + noise_claim, what)
-        out.append(m)
+        out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, tol.second,
+                            f"second derivative along direction {k + 1}",
+                            lambda: _guarded(oracle.second_again, v)))
     return out
