@@ -351,10 +351,12 @@ def _trial(ident, index: int, trial_seed: int) -> _Outcome:
     noisy = vacuous = 0
     last = None
     for draw in range(MAX_DRAWS):
-        # Overflow and saturation often come from large arguments: after half the draws, try
+        # Overflow and saturation often come from large arguments: after half the draws, and after
+        # each instance where rounding left the comparison open (1 - tanh(x)**2 at large x), try
         # smaller ones (assumptions are kept; orthogonal and fixed symbols are never scaled).
         moderate = [k for k in skipped if k[2].startswith("moderate")]
-        shrink = 0.5 ** (draw - MAX_DRAWS // 2 + 1) if moderate and draw >= MAX_DRAWS // 2 else 1.0
+        steps = (draw - MAX_DRAWS // 2 + 1 if moderate and draw >= MAX_DRAWS // 2 else 0) + noisy
+        shrink = 0.5 ** steps
         sizes, informative = draw_sizes(ident, rng, index, bump=draw // 6, ordered=draw < 4)
         values, sizes, shapes = _values(ident, rng, sizes, shrink)
         try:
