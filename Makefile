@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: test verify book book-ci serve test-book test-browser bench clean help
+.PHONY: test verify book book-ci serve test-book test-browser bench sweep clean help
 
 help:
 	@echo "make test    create .venv, install matref with its test extras, run every test (re-verifies the catalog)"
@@ -17,7 +17,8 @@ help:
 	@echo "make test-book     slow handbook tests: a broken catalog must fail the build, naming the identity"
 	@echo "make test-browser  open built pages in headless Chromium and check the formulas are typeset"
 	@echo "make verify  re-prove every identity from the command line"
-	@echo "make bench   speed of the numerical proofs"
+	@echo "make bench   speed of the numerical proofs, and det/logdet/inverse identities up to n = 512"
+	@echo "make sweep   every identity and a table of true and wrong claims under SEEDS seeds (default 100)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,12 @@ verify: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/bench_verify.py
+
+# Soundness at scale: no identity may fail or stay undecided, no claim may get a false verdict.
+SEEDS ?= 100
+sweep: $(VENV)/.test-installed
+	$(BIN)/python tools/sweep.py --seeds $(SEEDS)
+	$(BIN)/python tools/sweep_claims.py --seeds $(SEEDS)
 
 # -- the handbook (Sphinx + myst-nb; configuration in conf/, sources in book/) ---------------------
 PORT        ?= 8000
