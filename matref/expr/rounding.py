@@ -27,7 +27,7 @@ U = 2.0 ** -53
 """Unit roundoff of float64."""
 TINY = np.finfo(float).tiny
 """Smallest normal float64: below it a number keeps fewer than 53 bits."""
-DOMAIN_RTOL = 1e-10
+DOMAIN_RTOL = 1e-7
 """A sensitive argument (of log, sqrt, a divisor, a matrix to invert) must be known to this
 relative accuracy, else the point is numerically outside the domain."""
 LU_GROWTH = 4.0
