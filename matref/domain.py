@@ -81,7 +81,6 @@ def describe(ident, exc: OutOfDomain) -> tuple[str, str]:
     """(what went wrong, the assumption to add) for a point outside the domain."""
     node = exc.node
     where = exc.where or "an expression"
-    advice = ""
     flag = "--assume" if getattr(ident, "command", None) else "assume"
     if isinstance(node, N.Call) and node.args:
         arg = node.args[0]

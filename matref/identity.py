@@ -15,7 +15,7 @@ from matref.expr.parse import parse
 from matref.expr.to_latex import symbol_latex, to_latex, to_latex_prec
 from matref.expr.to_numpy import numpy_function
 from matref.expr.transform import tidy, transpose
-from matref.schema import KINDS, IdentitySpec, SymbolSpec
+from matref.schema import KINDS, IdentitySpec
 
 
 class Identity:

@@ -23,7 +23,6 @@ def _one(args):
         r = ident.verify(trials=trials, seed=seed, explain_failure=False)
     except Exception as e:  # a crash is a finding too
         return ident_id, seed, "crash", f"{type(e).__name__}: {e}", 0.0, time.perf_counter() - t
-    expected_ok = r.ok
     margin = (r.corrected.margin if r.status == "erratum" else r.margin)
     return ident_id, seed, r.verdict if r.status != "erratum" else ("erratum-ok" if r.ok else "erratum-BAD"), \
         r.reason if not r.ok else "", margin, time.perf_counter() - t

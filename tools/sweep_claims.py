@@ -17,7 +17,7 @@ def run(item):
 
     try:
         return matref.check(seed=seed, **claim).verdict
-    except matref.MatrefError as e:
+    except matref.MatrefError:
         return "refused"
 
 

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from matref.expr import rounding as R
-from matref.expr.dims import Shape, Unifier, Var, product
+from matref.expr.dims import Shape, Unifier, product
 
 # LaTeX precedences: a child whose precedence is below what its parent needs gets parentheses.
 ADD, KRON, MUL, UNARY, POSTFIX, ATOM = 10, 15, 20, 30, 40, 50

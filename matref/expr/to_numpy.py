@@ -13,7 +13,7 @@ import numpy as np
 
 from matref.errors import ShapeError
 from matref.expr import nodes as N
-from matref.expr.dims import Prod, Unifier, Var
+from matref.expr.dims import Var
 from matref.expr.functions import FUNCTIONS
 from matref.expr.infer import Scope, Typed
 
