@@ -93,7 +93,7 @@ def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
 
 def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=None, rhs=None,
           assume=None, shapes=None, trials: int = 5, seed: int | None = None, rng=None,
-          hessian=None, partials=None) -> Report:
+          hessian=None, partials=None, limits=None) -> Report:
     """Verify your own derivative or equality numerically.
 
     Parameters
@@ -110,8 +110,9 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
         ``{"A": ["symmetric"]}`` or ``["A=symmetric"]``.
     shapes : dict or list of str, optional
         ``{"t": "scalar", "X": "n x m"}`` or ``["t=scalar"]``; inferred when not given.
-    trials, seed, rng
-        As in :func:`matref.verify.verify`.
+    trials, seed, rng, limits
+        As in :func:`matref.verify.verify`; ``limits`` (a :class:`matref.limits.Limits`) bounds
+        the sizes and work of the request.
 
     Returns
     -------
@@ -132,4 +133,4 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     False
     """
     ident = build(f, wrt, grad, jacobian, differential, lhs, rhs, assume, shapes, hessian, partials)
-    return verify(ident, trials=trials, seed=seed, rng=rng)
+    return verify(ident, trials=trials, seed=seed, rng=rng, limits=limits)

@@ -259,7 +259,7 @@ def domain_of(ident, values: dict, sizes: dict) -> dict:
     out[first] = bounded(ident.typed[first], values, sizes, smooth=smooth,
                          radius=CONTOUR_RADIUS[2 if ident.kind == "hessian" else 1], stats=stats)
     out["smallest"] = stats.get("smallest", 1.0)
-    if ident.kind != "differential":
+    if ident.kind != "differential" and ident.applied_at(sizes) is None:
         out[claim] = bounded(ident.typed[claim], values, sizes)
     for cond in getattr(ident, "conditions", ()):
         cond.check(values, sizes)
@@ -282,9 +282,12 @@ def check(ident, values: dict, sizes: dict, rng: np.random.Generator) -> list[Me
         if not any(np.any(d) for d in dirs):
             return out + [Measurement(0.0, 0.0, "directions", verdict=VACUOUS,
                                       reason="the variable's space has no directions here (nothing to test)")]
+        lazy = ident.applied_at(sizes)
+        if ident.kind == "hessian" and lazy is not None:
+            return out + _hessian_applied(ident, values, sizes, lazy, oracle, dirs, tol, rng)
         if ident.kind == "hessian":
             return out + _hessian(ident, values, sizes, b, oracle, dirs, tol, rng)
-        return out + _first_order(ident, values, sizes, b, oracle, dirs, tol, rng)
+        return out + _first_order(ident, values, sizes, b, oracle, dirs, tol, rng, lazy)
 
 
 def _equality(lhs: Bounded, rhs: Bounded, tol: Tolerance, spread: float | None = None) -> Measurement:
@@ -331,16 +334,19 @@ def _in_space(ident, claim: Bounded | None, props, x, tol) -> list[Measurement]:
     return out
 
 
-def _claimed(ident, values, sizes, b, v, claim_spread: float = 0.0, rng=None):
+def _claimed(ident, values, sizes, b, v, claim_spread: float = 0.0, rng=None, lazy=None):
     """What the claim says ``d/dt f(X + t V)`` is, the size it is relative to, its worst-case
-    rounding bound and its realistic rounding (``claim_spread``: that of the claimed matrix)."""
+    rounding bound and its realistic rounding (``claim_spread``: that of the claimed matrix).
+    ``lazy``: the claimed Jacobian applied to the direction without being formed."""
     kind = ident.kind
-    if kind == "differential":
+    if kind == "differential" or lazy is not None:
+        typed, name = ((ident.typed[ident.roles[1]], ident.direction) if lazy is None
+                       else (lazy.trees["__V"], "__V"))
+        at = sizes if lazy is None else lazy.sizes(sizes)
         with_dir = dict(values)
-        with_dir[ident.direction] = v
-        c = bounded(ident.typed[ident.roles[1]], with_dir, sizes)
-        spread = perturbed_spread(ident.typed[ident.roles[1]], with_dir, sizes,
-                                  rng if rng is not None else np.random.default_rng(0))
+        with_dir[name] = v
+        c = bounded(typed, with_dir, at)
+        spread = perturbed_spread(typed, with_dir, at, rng if rng is not None else np.random.default_rng(0))
         return c.value, frob(c.value), c.fro, spread
     c = b[ident.roles[1]]
     m, err = c.value, c.fro
@@ -362,22 +368,24 @@ def _claimed(ident, values, sizes, b, v, claim_spread: float = 0.0, rng=None):
     return out, frob(m) * nv, err * nv + rounding, claim_spread * nv + rounding
 
 
-def _first_order(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng) -> list[Measurement]:
+def _first_order(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng, lazy=None) -> list[Measurement]:
     runs = []
-    spread = 0.0 if ident.kind == "differential" else perturbed_spread(ident.typed[ident.roles[1]], values, sizes, rng)
+    applied = ident.kind == "differential" or lazy is not None
+    spread = 0.0 if applied else perturbed_spread(ident.typed[ident.roles[1]], values, sizes, rng)
     for v in dirs:
         obs, noise_obs = _guarded(oracle.first, v)
         if ident.kind == "jacobian":
             obs = obs.reshape(-1, 1, order="F")
-        claimed, size, noise_claim, spread_claim = _claimed(ident, values, sizes, b, v, spread, rng)
+        claimed, size, noise_claim, spread_claim = _claimed(ident, values, sizes, b, v, spread, rng, lazy)
         runs.append((v, obs, noise_obs, claimed, size, noise_claim, spread_claim))
-    # A differential has no explicit operator to measure; the largest response over the
-    # directions estimates ||J|| ||V||, so one direction with a near-zero derivative is not judged
-    # against zero. A wrong claim cannot exploit it: the direction that inflates it fails itself.
+    # A differential (or a Jacobian applied without being formed) has no explicit operator to
+    # measure; the largest response over the directions estimates ||J|| ||V||, so one direction
+    # with a near-zero derivative is not judged against zero. A wrong claim cannot exploit it: the
+    # direction that inflates it fails itself.
     operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _, _ in runs)
     out = []
     for k, (v, obs, noise_obs, claimed, size, noise_claim, spread_claim) in enumerate(runs):
-        scale = max(size, frob(obs), frob(claimed), operator if ident.kind == "differential" else 0.0)
+        scale = max(size, frob(obs), frob(claimed), operator if applied else 0.0)
         out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, tol.derivative,
                             f"direction {k + 1}", lambda: _second_opinion(oracle.first_again, v, ident.kind)))
     return out
@@ -440,4 +448,43 @@ def _hessian(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng) -> list[Me
         out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, tol.second,
                             f"second derivative along direction {k + 1}",
                             lambda: _guarded(oracle.second_again, v)))
+    return out
+
+
+def _hessian_applied(ident, values, sizes, lazy, oracle: Oracle, dirs, tol, rng) -> list[Measurement]:
+    """:func:`_hessian` for a claimed Hessian applied to directions without being formed: the
+    quadratic forms ``vec(V)^T (H vec(V))``, and symmetry as ``vec(U)^T H vec(V) = vec(V)^T H vec(U)``."""
+    at = lazy.sizes(sizes)
+
+    def times(v, name="__V"):
+        with_dir = dict(values)
+        with_dir[name] = v
+        hv = bounded(lazy.trees[name], with_dir, at)
+        return hv, perturbed_spread(lazy.trees[name], with_dir, at, rng)
+
+    def form(u, hv: Bounded, hv_spread: float):
+        uu = u.reshape(-1, 1, order="F")
+        value = inner(hv.value, uu)
+        rounding = gamma(u.size) * abs(inner(np.abs(hv.value), np.abs(uu)))
+        nu = frob(u)
+        return value, nu * frob(hv.value), nu * hv.fro + rounding, nu * hv_spread + rounding
+
+    out = []
+    u = dirs[-1]
+    hv, sv = times(dirs[0])
+    hu, su = times(u, "__U")
+    a, size_a, noise_a, _ = form(u, hv, sv)
+    c, size_c, noise_c, _ = form(dirs[0], hu, su)
+    gap = abs(a - c)
+    out.append(judge(gap, max(size_a, size_c), tol.space, noise_a + noise_c, (gap, 0.0), (noise_a + noise_c, 0.0),
+                     "the claimed hessian must be symmetric"))
+    for k, v in enumerate(dirs):
+        obs, noise_obs = _guarded(oracle.second, v)
+        hv, sv = (hv, sv) if k == 0 else times(v)
+        value, size, noise_claim, spread_claim = form(v, hv, sv)
+        claimed = np.array([[value]])
+        scale = max(size, frob(obs), frob(claimed))
+        out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, tol.second,
+                            f"second derivative along direction {k + 1}",
+                            lambda v=v: _guarded(oracle.second_again, v)))
     return out

@@ -18,6 +18,22 @@ from matref.expr.transform import tidy, transpose
 from matref.schema import KINDS, IdentitySpec
 
 
+LAZY_ENTRIES = 100_000
+"""A claimed Jacobian or Hessian with more entries is applied to directions without being formed."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Applied:
+    """A claimed operator applied to the direction symbols ``__V`` (and ``__U``), typed in a fork
+    of the identity's scope; ``roots`` maps the identity's free sizes to that scope's."""
+
+    trees: dict
+    roots: dict
+
+    def sizes(self, sizes: dict) -> dict:
+        return {**sizes, **{self.roots[v]: n for v, n in sizes.items() if v in self.roots}}
+
+
 class Identity:
     """One identity: its statement, shapes, numpy callables, LaTeX and numerical proof.
 
@@ -163,7 +179,18 @@ class Identity:
         free = u.free_vars(dims)
         if len(free) > 6:
             return True  # too many to enumerate; sampling will report it if it happens
-        ranges = [range(1, 7)] * len(free)
+        # Small sizes, and the divisors of the fixed sizes the constraints involve (a declared
+        # 60x60 X makes kron(I, A) 60*size(I) square only at size(I) = 60).
+        constants = {abs(f) for a, b, _ in u.deferred for d in (u.resolve(a), u.resolve(b))
+                     for f in (d.factors if hasattr(d, "factors") else (d,)) if isinstance(f, int)}
+        candidates = set(range(1, 7))
+        for c in constants:
+            if c <= 10**6:
+                candidates |= {k for k in range(1, int(c ** 0.5) + 1) if c % k == 0}
+                candidates |= {c // k for k in range(1, int(c ** 0.5) + 1) if c % k == 0}
+        if len(candidates) ** len(free) > 10**5:
+            return True
+        ranges = [sorted(candidates)] * len(free)
         return any(not u.violated(dict(zip(free, combo))) for combo in itertools.product(*ranges))
 
     def _share_free_identity_sizes(self) -> None:
@@ -230,12 +257,76 @@ class Identity:
         dims += [d for typed in self.typed.values() for shape in typed.shapes.values() for d in shape]
         return u.free_vars(dims)
 
-    def cost(self, sizes: dict) -> int:
-        """The number of entries of the largest sub-expression at these sizes."""
+    def evaluated(self, sizes: dict) -> list[tuple[Typed, dict]]:
+        """The expressions a trial at ``sizes`` evaluates, each with the sizes to evaluate it at:
+        f, the claim (or the forms that apply it to directions, when it is too large to form: see
+        :meth:`applied_at`), the conditions."""
+        lazy = self.applied_at(sizes)
+        claim = self.roles[1]
+        out = [(t, sizes) for role, t in self.typed.items() if not (lazy and role == claim)]
+        if lazy:
+            out += [(t, lazy.sizes(sizes)) for t in lazy.trees.values()]
+        return out + [(c.typed, sizes) for c in self.conditions]
+
+    def applied_at(self, sizes: dict) -> "Applied | None":
+        """The claim applied to directions without being formed, if it is a Jacobian or Hessian
+        with more than ``LAZY_ENTRIES`` entries at ``sizes`` (and rules cover its structure)."""
+        lazy = self.applied
+        if lazy is None:
+            return None
+        r, c = self.typed[self.roles[1]].shape
         u = self.scope.unifier
-        typeds = list(self.typed.values()) + [c.typed for c in self.conditions]
-        return max((u.value(r, sizes) * u.value(c, sizes) for t in typeds for r, c in t.shapes.values()),
-                   default=1)
+        return lazy if u.value(r, sizes) * u.value(c, sizes) > LAZY_ENTRIES else None
+
+    @cached_property
+    def applied(self) -> "Applied | None":
+        """For a Jacobian or Hessian claim on a general variable: ``J @ vec(V)`` (or ``H @
+        vec(V)`` and ``H @ vec(U)``) rewritten by :func:`matref.expr.apply.apply`; None when no
+        rule removes the operator or the rewrite would constrain sizes the claim leaves free."""
+        from matref import sampling
+        from matref.expr.apply import Shapes, apply
+
+        kind = self.spec.kind
+        if kind not in ("jacobian", "hessian") or sampling.structure(self.sampling_assumptions(self.wrt)) != "general":
+            return None
+        claim = self.typed[self.roles[1]]
+        scope = self.scope.fork()
+        wshape = scope.shape_of_symbol(self.wrt)
+        names = ("__V", "__U") if kind == "hessian" else ("__V",)
+        trees, pairs = {}, []
+        try:
+            for name in names:
+                scope.declare(name, wshape)
+                tree = apply(claim.node, N.Call("vec", (N.Symbol(name),)), Shapes(claim), pairs)
+                trees[name] = scope.infer(tree, str(tree))
+        except (ShapeError, ExprError):
+            return None
+        u, fu = self.scope.unifier, scope.unifier
+        if len(fu.deferred) != len(u.deferred):
+            return None
+        free = self.free_dims()
+        roots = {v: fu.resolve(v) for v in free}
+        if len(set(map(id, roots.values()))) != len(roots) or not all(isinstance(r, Var) for r in roots.values()):
+            return None  # the rewrite tied sizes together that the claim leaves independent
+        for typed in trees.values():
+            used = fu.free_vars([d for shape in typed.shapes.values() for d in shape])
+            if any(all(v is not r for r in roots.values()) for v in used):
+                return None
+        for original, rewritten in pairs:
+            if id(original) not in claim.shapes:
+                return None
+            a = claim.shape_of(original)
+            b = next(t.shape_of(rewritten) for t in trees.values() if id(rewritten) in t.shapes)
+            if any(fu.resolve(x) != fu.resolve(y) for x, y in zip(a, b)):
+                return None
+        lazy = Applied(trees, roots)
+        from matref.expr.cost import largest
+
+        probe = {v: 7 for v in free}
+        r, c = claim.shape
+        if all(largest(t, lazy.sizes(probe))[0] >= u.value(r, probe) * u.value(c, probe) for t in trees.values()):
+            return None  # no rule applied: the claim would be formed anyway
+        return lazy
 
     def inferred_domain(self) -> dict[str, str]:
         """Symbols sampled with positive entries because ``log``, ``sqrt`` or a fractional power

@@ -48,8 +48,15 @@ def separated_spectrum(rng: np.random.Generator, n: int, positive: bool = False)
 
 def orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
     """A Haar-distributed orthogonal matrix (QR of a Gaussian matrix, signs fixed)."""
-    q, r = np.linalg.qr(rng.standard_normal((n, n)))
-    return q * np.sign(np.diag(r))
+    return frame(rng, n, n)
+
+
+def frame(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    """``k`` orthonormal columns in R^n, Haar-distributed (the first k columns of a random
+    orthogonal matrix, at the cost of an n x k QR: a long vector never needs an n x n matrix)."""
+    q, r = np.linalg.qr(rng.standard_normal((n, k)))
+    signs = np.sign(np.diag(r))
+    return q * np.where(signs == 0, 1.0, signs)
 
 
 def _rotation(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -136,8 +143,8 @@ def _draw(rng, shape, props, kappa) -> np.ndarray:
     if m == 1 and n == 1:
         return spectrum(rng, 1, kappa, signed=True).reshape(1, 1)
     k = min(m, n)
-    u = orthogonal(rng, m)[:, :k]
-    v = orthogonal(rng, n)[:, :k]
+    u = frame(rng, m, k)
+    v = frame(rng, n, k)
     return (u * spectrum(rng, k, kappa)) @ v.T
 
 

@@ -33,9 +33,10 @@ from matref.errors import MatrefError
 from matref.expr.dims import Var
 from matref.expr.rounding import OutOfDomain
 from matref.expr.to_numpy import evaluate
+from matref.limits import DEFAULT as DEFAULT_LIMITS
+from matref.limits import Limits, LimitError, as_limits, estimate, refusal
 
 MIN_TRIALS = 3
-MAX_TRIALS = 10_000
 MAX_SIZE_RETRIES = 200
 MAX_DRAWS = 40  # draws per trial to reach the domain
 MAX_NOISY = 4  # redraws of an instance where rounding left the comparison undecided
@@ -43,6 +44,9 @@ MAX_VACUOUS = 2  # redraws of an instance where both sides were zero to rounding
 DISTINCT_RANGE = (2, 8)
 LARGE_RANGE = (9, 24)
 RANDOM_RANGE = (1, 24)
+WORK_SLACK = 2.0
+"""A request may spend twice its estimated work (the estimate assumes one draw per trial) before
+draws outside the domain stop it, undecided."""
 BUDGET = 1_000_000
 """Largest number of entries any sub-expression may have in a random instance (16 MB complex)."""
 REGIMES = ("distinct", "smallest", "large")
@@ -237,6 +241,35 @@ def _propose(ident, rng, regime: str, free: list[Var], cap: int | None, bump: in
     return sizes
 
 
+def _solve_products(ident, sizes: dict[Var, int]) -> dict[Var, int]:
+    """Sizes with each product constraint that one free size settles solved for it: with X fixed
+    at 60x60, ``kron(I, A)`` must be 3600 square, so size(I) is 60, not a random draw."""
+    u = ident.scope.unifier
+    sizes = dict(sizes)
+    for _ in range(3):
+        for a, b, _where in u.deferred:
+            for this, other in ((a, b), (b, a)):
+                d = u.resolve(this)
+                factors = d.factors if hasattr(d, "factors") else (d,)
+                unknown = [f for f in factors if isinstance(f, Var) and f in sizes]
+                fixed_here = [f for f in factors if isinstance(f, Var) and f not in sizes]
+                if len(unknown) != 1 or fixed_here:
+                    continue
+                v = unknown[0]
+                rest = u.value(this, {**sizes, v: 1})
+                target = u.value(other, sizes)
+                if rest and target % rest == 0 and u.value(this, sizes) != target and target // rest >= 1:
+                    if _free_elsewhere(u, v, other):
+                        sizes[v] = target // rest
+                break
+    return sizes
+
+
+def _free_elsewhere(u, v: Var, other) -> bool:
+    d = u.resolve(other)
+    return all(f is not v for f in (d.factors if hasattr(d, "factors") else (d,)))
+
+
 def _fits(ident, sizes: dict[Var, int]) -> bool:
     u = ident.scope.unifier
     if u.violated(sizes):
@@ -247,24 +280,56 @@ def _fits(ident, sizes: dict[Var, int]) -> bool:
     return True
 
 
+def _smallest_sizes(ident) -> dict | None:
+    """The smallest sizes the shape constraints allow (whatever they cost)."""
+    rng = np.random.default_rng(0)
+    free = ident.free_dims()
+    for bump in range(8):
+        for _ in range(25):
+            sizes = _solve_products(ident, _propose(ident, rng, "smallest", free, None, bump))
+            if _fits(ident, sizes):
+                return sizes
+    return None
+
+
+def _floor(ident) -> int:
+    """Entries of the largest array at the smallest sizes: sizes fixed by the user may need more
+    than the budget of random instances (the limits still apply)."""
+    if "_entries_floor" not in ident.__dict__:
+        sizes = _smallest_sizes(ident)
+        ident.__dict__["_entries_floor"] = 0 if sizes is None else estimate(ident, sizes).entries
+    return ident.__dict__["_entries_floor"]
+
+
+def _over(ident, sizes, limits: Limits, trials: int) -> bool:
+    """Whether a trial at ``sizes`` would exceed the random-instance budget or the limits."""
+    est = estimate(ident, sizes)
+    cap = min(max(BUDGET, _floor(ident)), limits.entries)
+    return est.entries > cap or est.work * trials > limits.work
+
+
 def draw_sizes(ident, rng: np.random.Generator, index: int = 2, cap: int | None = None, bump: int = 0,
-               ordered: bool = True):
+               ordered: bool = True, limits: Limits | None = None, trials: int = 1):
     """Sizes of the free dimensions for trial ``index``'s regime, and whether they are informative
     (every free size >= 2 and pairwise distinct). ``ordered``: the regime's order of sizes (see
-    _propose); otherwise any order (after draws in that order fell outside the domain)."""
+    _propose); otherwise any order (after draws in that order fell outside the domain). Sizes
+    are shrunk until a trial fits the budget and ``limits`` (spread over ``trials`` trials)."""
+    limits = limits or DEFAULT_LIMITS
     regime = regime_of(index)
     free = ident.free_dims()
-    best = None
+    best, fitting = None, False
     for attempt in range(MAX_SIZE_RETRIES):
         sizes = _propose(ident, rng, regime, free, cap, bump, ordered=ordered and attempt < MAX_SIZE_RETRIES // 4)
         if not _fits(ident, sizes):
-            continue
-        # Shrink a large instance until every sub-expression fits the memory budget.
-        while ident.cost(sizes) > BUDGET and any(s > 2 for s in sizes.values()):
+            sizes = _solve_products(ident, sizes)
+            if not _fits(ident, sizes):
+                continue
+        fitting = True
+        while _over(ident, sizes, limits, trials) and any(s > 2 for s in sizes.values()):
             sizes = {v: max(min(2, s), (s * 3) // 4) for v, s in sizes.items()}
             if not _fits(ident, sizes):
                 break
-        if not _fits(ident, sizes) or ident.cost(sizes) > BUDGET:
+        if not _fits(ident, sizes) or _over(ident, sizes, limits, trials):
             continue
         if regime in ("distinct", "large") and len(set(sizes.values())) < len(sizes) and attempt < 100:
             best = best or sizes
@@ -272,8 +337,12 @@ def draw_sizes(ident, rng: np.random.Generator, index: int = 2, cap: int | None 
         return sizes, _informative(sizes)
     if best is not None:
         return best, _informative(best)
-    raise MatrefError(f"{ident.id}: cannot find sizes that satisfy its shape constraints"
-                      + (" within the memory budget" if free else ""))
+    if not fitting:
+        raise MatrefError(f"{ident.id}: cannot find sizes that satisfy its shape constraints")
+    est = estimate(ident, {v: max(2, ident.scope.unifier.minimum(v)) for v in free})
+    raise LimitError(f"refused: no sizes of at least 2 keep every array of {ident.id} within the budget of "
+                     f"{min(max(BUDGET, _floor(ident)), limits.entries):.1e} entries and the work within {limits.work:.1e} "
+                     f"(at size 2: {est.where}, {est.entries:.1e} entries); raise --max-entries or --max-work")
 
 
 def _informative(sizes: dict[Var, int]) -> bool:
@@ -343,7 +412,9 @@ def _combine(ms: list[checks.Measurement]) -> str:
     return PASS
 
 
-def _trial(ident, index: int, trial_seed: int) -> _Outcome:
+def _trial(ident, index: int, trial_seed: int, limits: Limits = DEFAULT_LIMITS, trials: int = 1,
+           meter: list | None = None) -> _Outcome:
+    """One trial; ``meter[0]`` accumulates the estimated work of every draw (see _run)."""
     rng = np.random.default_rng(trial_seed)
     regime = regime_of(index)
     skipped: collections.Counter = collections.Counter()
@@ -357,7 +428,12 @@ def _trial(ident, index: int, trial_seed: int) -> _Outcome:
         moderate = [k for k in skipped if k[2].startswith("moderate")]
         steps = (draw - MAX_DRAWS // 2 + 1 if moderate and draw >= MAX_DRAWS // 2 else 0) + noisy
         shrink = 0.5 ** steps
-        sizes, informative = draw_sizes(ident, rng, index, bump=draw // 6, ordered=draw < 4)
+        sizes, informative = draw_sizes(ident, rng, index, bump=draw // 6, ordered=draw < 4, limits=limits,
+                                        trials=trials)
+        if meter is not None:
+            if draw and meter[0] > WORK_SLACK * limits.work:
+                break  # draws outside the domain have used up the work limit
+            meter[0] += estimate(ident, sizes).work
         values, sizes, shapes = _values(ident, rng, sizes, shrink)
         try:
             ms = checks.check(ident, values, sizes, rng)
@@ -375,13 +451,14 @@ def _trial(ident, index: int, trial_seed: int) -> _Outcome:
             vacuous += 1
             continue
         break
-    else:
-        if last is None:
-            key, count = skipped.most_common(1)[0]
-            why = domain_message(ident, examples[key], count, sum(skipped.values()))
-            t = Trial(index, trial_seed, {}, math.inf, 0.0, False, "domain", UNDECIDED, regime,
-                      sum(skipped.values()), why)
-            return _Outcome(t, None, [], skipped, examples)
+    if last is None:
+        key, count = skipped.most_common(1)[0]
+        why = domain_message(ident, examples[key], count, sum(skipped.values()))
+        if sum(skipped.values()) < MAX_DRAWS:
+            why += f" (stopped: the work limit of {limits.work:.1e} was spent; --max-work raises it)"
+        t = Trial(index, trial_seed, {}, math.inf, 0.0, False, "domain", UNDECIDED, regime,
+                  sum(skipped.values()), why)
+        return _Outcome(t, None, [], skipped, examples)
     values, sizes, shapes, ms, verdict, informative = last
     worst = max(ms, key=lambda m: (m.verdict == FAIL, m.ratio))
     failing = list(dict.fromkeys(m.what for m in ms if m.verdict == FAIL))
@@ -403,13 +480,14 @@ def domain_message(ident, exc: OutOfDomain, count: int, total: int) -> str:
 
 
 # -- the whole proof -----------------------------------------------------------------------------------
-def _check_trials(trials) -> int:
+def _check_trials(trials, limits: Limits = DEFAULT_LIMITS) -> int:
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)):
         raise MatrefError(f"trials must be an integer, not {trials!r}")
     if trials < 1:
         raise MatrefError("trials must be at least 1")
-    if trials > MAX_TRIALS:
-        raise MatrefError(f"trials must be at most {MAX_TRIALS}")
+    if trials > limits.trials:
+        raise LimitError(f"refused: trials must be at most {limits.trials:,} (a proof needs far fewer: the "
+                         "regimes run in the first three)")
     return max(int(trials), MIN_TRIALS)
 
 
@@ -422,7 +500,7 @@ def _check_seed(seed):
 
 
 def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Generator | None = None,
-           explain_failure: bool = True, fail_fast: bool = False) -> Report:
+           explain_failure: bool = True, fail_fast: bool = False, limits: Limits | None = None) -> Report:
     """Check ``ident`` on random instances and return a three-way verdict.
 
     Parameters
@@ -439,6 +517,8 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
         On failure, add the elementwise comparison at a small failing instance.
     fail_fast : bool
         Stop at the first failing trial.
+    limits : matref.limits.Limits, optional
+        The request's budget; over it, :class:`~matref.limits.LimitError` before any work.
 
     Returns
     -------
@@ -451,26 +531,47 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
     >>> report.verdict, report.seed, len(report.trials)
     ('holds', 7, 4)
     """
-    trials = _check_trials(trials)
+    limits = as_limits(limits)
+    trials = _check_trials(trials, limits)
     seed = _check_seed(seed)
     if seed is None:
         seed = int(rng.integers(2**32)) if rng is not None else new_seed()
     if getattr(ident, "status", "proved") == "erratum":
         # An erratum is confirmed when the printed form fails and the corrected form holds.
-        printed = _run(ident, trials, seed, explain_failure)
-        corrected = _run(ident.corrected, trials, seed, explain_failure)
+        printed = _run(ident, trials, seed, explain_failure, limits=limits)
+        corrected = _run(ident.corrected, trials, seed, explain_failure, limits=limits)
         ok = printed.verdict == FAILS and corrected.ok
         return Report(ident.id, ident.kind, ok, seed, printed.trials, reproduce_command(ident, trials, seed),
                       printed.explanation, status="erratum", corrected=corrected, verdict=printed.verdict,
                       reason=printed.reason, notes=printed.notes)
-    return _run(ident, trials, seed, explain_failure, fail_fast)
+    return _run(ident, trials, seed, explain_failure, fail_fast, limits)
 
 
-def _run(ident, trials: int, seed: int, explain_failure: bool = True, fail_fast: bool = False) -> Report:
+def refuse_over_limits(ident, trials: int, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Raise LimitError when even the smallest instance the shapes allow is over ``limits``."""
+    free = ident.free_dims()
+    sizes = _smallest_sizes(ident)
+    if sizes is None:
+        return  # draw_sizes reports the impossible shape constraints
+    why = refusal(estimate(ident, sizes), limits, trials, " at the smallest sizes its shapes allow" if free else "")
+    if why:
+        raise LimitError(why)
+
+
+def _run(ident, trials: int, seed: int, explain_failure: bool = True, fail_fast: bool = False,
+         limits: Limits = DEFAULT_LIMITS) -> Report:
+    refuse_over_limits(ident, trials, limits)
     top = np.random.default_rng(seed)
     outcomes = []
+    meter = [0.0]
     for index in range(trials):
-        outcomes.append(_trial(ident, index, int(top.integers(2**32))))
+        if meter[0] > WORK_SLACK * limits.work:
+            reason = (f"stopped after {index} of {trials} trials: draws outside the domain used up the work "
+                      f"limit of {limits.work:.1e} (--max-work raises it)")
+            return Report(ident.id, ident.kind, False, seed, tuple(o.trial for o in outcomes),
+                          reproduce_command(ident, trials, seed), verdict=UNDECIDED_VERDICT, reason=reason,
+                          notes=_notes(ident, outcomes))
+        outcomes.append(_trial(ident, index, int(top.integers(2**32)), limits, trials, meter))
         if fail_fast and outcomes[-1].trial.verdict == FAIL:
             break
     verdict, reason = _verdict(ident, [o.trial for o in outcomes])
@@ -567,7 +668,8 @@ def explain(ident, outcome: _Outcome) -> str:
                     values, sizes, shapes, small = v2, s2, sh2, True
                     break
         x = values.get(ident.wrt) if ident.wrt else None
-        if x is not None and x.size > EXPLAIN_MAX_ENTRIES and ident.kind in ("gradient", "jacobian", "symmetric_partials"):
+        large = x is not None and x.size > EXPLAIN_MAX_ENTRIES
+        if (large and ident.kind in ("gradient", "jacobian", "symmetric_partials")) or ident.applied_at(sizes):
             return _explain_direction(ident, values, sizes, shapes, np.random.default_rng(outcome.trial.seed))
         return _explain(ident, values, sizes, shapes, np.random.default_rng(outcome.trial.seed), small)
     except Exception as e:  # an explanation must never hide the verdict
@@ -580,10 +682,18 @@ def _explain_direction(ident, values, sizes, shapes, rng) -> str:
     props = ident.sampling_assumptions(ident.wrt)
     v = sampling.direction(rng, values[ident.wrt], props)
     oracle = checks._oracle(ident, values, sizes, 1.0)
+    lazy = ident.applied_at(sizes)
     with np.errstate(all="ignore"):
+        if ident.kind == "hessian":
+            with_dir = {**values, "__V": v}
+            hv = checks.bounded(lazy.trees["__V"], with_dir, lazy.sizes(sizes)).value
+            claimed = checks.inner(hv, v.reshape(-1, 1, order="F"))
+            return (f"{head} (the claimed Hessian applied to a random unit direction V, not formed):\n"
+                    f"  numerical d^2/dt^2 f(X + tV) = {float(oracle.second(v)[0].reshape(-1)[0]):.6g}\n"
+                    f"  claimed vec(V)^T H vec(V) = {claimed:.6g}")
         observed = oracle.first(v)[0]
-        b = {ident.roles[1]: checks.bounded(ident.typed[ident.roles[1]], values, sizes)}
-        claimed = checks._claimed(ident, values, sizes, b, v)[0]
+        b = {} if lazy else {ident.roles[1]: checks.bounded(ident.typed[ident.roles[1]], values, sizes)}
+        claimed = checks._claimed(ident, values, sizes, b, v, lazy=lazy)[0]
     if ident.kind == "jacobian":
         observed = observed.reshape(-1, 1, order="F")
     flat_o, flat_c = observed.reshape(-1), claimed.reshape(-1)

@@ -54,8 +54,8 @@ def test_without_an_informative_trial_there_is_no_verdict(monkeypatch, seed):
     V = sys.modules["matref.verify"]
     real = V.draw_sizes
 
-    def square_only(ident, rng, index=2, cap=None, bump=0, ordered=True):  # a drawer that never varies sizes
-        sizes, _ = real(ident, rng, index, cap, bump, ordered)
+    def square_only(ident, rng, index=2, cap=None, bump=0, ordered=True, **kw):  # a drawer that never varies sizes
+        sizes, _ = real(ident, rng, index, cap, bump, ordered, **kw)
         return {v: 3 for v in sizes}, False
 
     monkeypatch.setattr(V, "draw_sizes", square_only)

@@ -34,6 +34,17 @@ class Func:
     doc: str = ""
     complex_step: bool = True  # False: the complex implementation is not an analytic continuation
     bound: Callable[..., "R.Bounded"] | None = None  # (Bounded args, params, Context) -> Bounded; see rounding
+    work: Callable[..., float] | None = None  # (arg shapes, result shape, params) -> flops; None: linear
+
+
+def _cubic(factor: float) -> Callable[..., float]:
+    """Work of a dense factorisation of an n x n (or m x n) argument: factor * n^3 flops."""
+    return lambda ins, out, params: factor * max(ins[0]) * max(ins[0]) * min(ins[0])
+
+
+def _power_work(ins, out, params) -> float:
+    n = ins[0][0]
+    return 2.0 * n ** 3 * (2 * max(1, abs(params[0])).bit_length())
 
 
 def _square(u: Unifier, s: Shape, what: str) -> None:
@@ -161,16 +172,16 @@ FUNCTIONS: dict[str, Func] = {
         Func("tr", 1, _to_scalar_square("tr"), lambda a: _scalar(np.trace(a)),
              _wrap("\\operatorname{tr}"), doc="trace", bound=R.rule_tr),
         Func("det", 1, _to_scalar_square("det"), lambda a: _scalar(np.linalg.det(a)),
-             _wrap("\\det"), doc="determinant", bound=R.rule_det),
+             _wrap("\\det"), doc="determinant", bound=R.rule_det, work=_cubic(1.0)),
         Func("logdet", 1, _to_scalar_square("logdet"), _logdet,
              lambda args, p, s: (f"\\ln\\left|\\det\\left({args[0][0]}\\right)\\right|", ATOM),
-             doc="log of the absolute value of the determinant", bound=R.rule_logdet),
-        Func("inv", 1, _same_square("inv"), np.linalg.inv, _superscript("-1"), doc="inverse", bound=R.rule_inv),
+             doc="log of the absolute value of the determinant", bound=R.rule_logdet, work=_cubic(1.0)),
+        Func("inv", 1, _same_square("inv"), np.linalg.inv, _superscript("-1"), doc="inverse", bound=R.rule_inv, work=_cubic(2.0)),
         Func("pinv", 1, _pinv_shape, _pinv, _superscript("+"),
-             doc="Moore-Penrose pseudo-inverse (differentiated through only where the matrix has full rank)", bound=R.rule_pinv),
+             doc="Moore-Penrose pseudo-inverse (differentiated through only where the matrix has full rank)", bound=R.rule_pinv, work=_cubic(12.0)),
         Func("mpow", 1, _mpow_shape, lambda a, k: np.linalg.matrix_power(a, k),
              lambda args, p, s: (f"{_paren(args[0], ATOM)}^{{{p[0]}}}", POSTFIX),
-             nparams=1, doc="matrix power by an integer k >= 0", bound=R.rule_mpow),
+             nparams=1, doc="matrix power by an integer k >= 0", bound=R.rule_mpow, work=_power_work),
         Func("kron", 2, _kron_shape, np.kron,
              lambda args, p, s: (f"{_paren(args[0], POSTFIX)} \\otimes {_paren(args[1], POSTFIX)}", KRON),
              doc="Kronecker product", bound=R.rule_kron),
@@ -309,9 +320,9 @@ FUNCTIONS.update({
              lambda args, p, s: (f"K_{{{args[0][0]}}}", ATOM),
              doc="commutation matrix K with K vec(A) = vec(A.T), for A of the argument's shape", bound=R.rule_exact(_commutation)),
         Func("eigval", 1, _indexed_square("eigval"), _eigval, _index_tex("\\lambda"), nparams=1,
-             doc="i-th smallest eigenvalue of a symmetric matrix (i = 0, 1, ...)", complex_step=False, bound=R.rule_eigval),
+             doc="i-th smallest eigenvalue of a symmetric matrix (i = 0, 1, ...)", complex_step=False, bound=R.rule_eigval, work=_cubic(10.0)),
         Func("eigvec", 1, _indexed_square("eigvec"), _eigvec, _index_tex("v"), nparams=1,
-             doc="unit eigenvector of the i-th smallest eigenvalue of a symmetric matrix", complex_step=False, bound=R.rule_eigvec),
+             doc="unit eigenvector of the i-th smallest eigenvalue of a symmetric matrix", complex_step=False, bound=R.rule_eigvec, work=_cubic(10.0)),
     ]
 })
 
