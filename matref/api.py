@@ -8,24 +8,42 @@ from matref.schema import KINDS, IdentitySpec, Location, SymbolSpec
 from matref.verify import Report, shell_join, verify
 
 
+def _items(value, what: str, form: str) -> list[tuple[str, object]]:
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, (list, tuple)):
+        items = [_split(a, what, form) for a in value]
+    else:
+        raise MatrefError(f"{what} must be a dict or a list of {form!r} strings, not {type(value).__name__}")
+    for name, _ in items:
+        if not isinstance(name, str):
+            raise MatrefError(f"{what}: a symbol name must be a string, not {name!r}")
+    return items
+
+
 def _as_assumptions(assume) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    if assume is None:
-        return out
-    items = assume.items() if isinstance(assume, dict) else [_split(a, "assume", "NAME=PROP") for a in assume]
-    for name, props in items:
+    for name, props in _items(assume, "assume", "NAME=PROP"):
         if isinstance(props, str):
             props = [p.strip() for p in props.split(",") if p.strip()]
-        out.setdefault(name, []).extend(props)
+        if not isinstance(props, (list, tuple)) or not all(isinstance(p, str) for p in props):
+            raise MatrefError(f"assume {name}: expected a property name or a list of them, not {props!r}")
+        out.setdefault(name.strip(), []).extend(props)
     return out
 
 
 def _as_shapes(shapes) -> dict[str, str]:
-    if shapes is None:
-        return {}
-    if isinstance(shapes, dict):
-        return {k: str(v) for k, v in shapes.items()}
-    return dict(_split(s, "shape", "NAME=RxC") for s in shapes)
+    out: dict[str, str] = {}
+    for name, shape in _items(shapes, "shape", "NAME=RxC"):
+        if isinstance(shape, bool) or not isinstance(shape, (str, tuple, list)):
+            raise MatrefError(f"shape {name}: expected 'R x C' or 'scalar', not {shape!r}")
+        text = shape if isinstance(shape, str) else " x ".join(map(str, shape))
+        if name in out and out[name] != text:
+            raise MatrefError(f"--shape {name} is given twice ({out[name]} and {text}): give it once")
+        out[name] = text
+    return out
 
 
 def _split(item: str, what: str, form: str):
@@ -54,8 +72,19 @@ def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     values = {"f": f, "lhs": lhs, "rhs": rhs, **claims}
     statement = tuple((role, values[role]) for role in KINDS[kind])
     for role, text in statement:
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str):
+            raise MatrefError(f"--{role} must be an expression string, not {type(text).__name__}")
+        if not text.strip():
             raise MatrefError(f"--{role}: empty expression")
+    if wrt is not None and (not isinstance(wrt, str) or not wrt.strip()):
+        raise MatrefError(f"--wrt must be a symbol name, not {wrt!r}")
+    if kind == "differential":
+        from matref.expr.parse import parse
+        from matref.expr.nodes import symbols
+
+        if f"d{wrt}" in symbols(parse(f)):
+            raise MatrefError(f"--f uses a symbol d{wrt}, which in a differential names the direction of {wrt}: "
+                              "rename that symbol")
     assumptions, shape_map = _as_assumptions(assume), _as_shapes(shapes)
     names = sorted(set(assumptions) | set(shape_map))
     symbols = tuple(SymbolSpec(n, shape_map.get(n), tuple(assumptions.get(n, ())), ()) for n in names)

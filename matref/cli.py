@@ -1,8 +1,13 @@
 """The ``matref`` command: list, show, verify the catalog; check your own formula.
 
 Exit status: 0 when everything holds, 1 when a formula is refuted (a counterexample inside its
-domain), 2 for bad input, 3 when the verdict is undecided (the domain could not be reached, or
-rounding left the comparison open): see :mod:`matref.verify`.
+domain), 2 for bad input or a request refused by a limit (:mod:`matref.limits`), 3 when the
+verdict is undecided (the domain could not be reached, rounding left the comparison open, or the
+work limit was spent on draws outside the domain): see :mod:`matref.verify`. 4 is a bug in matref
+(an internal error, reported in one line instead of a traceback).
+
+Everything printed is stripped of terminal control sequences: an argument cannot clear the
+screen or rewrite what is shown.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import json
 import sys
 
 from matref.assumptions import VOCABULARY
-from matref.errors import MatrefError
+from matref.errors import MatrefError, safe
+from matref.limits import DEFAULT, Limits
 
 EXPRESSION_OPTIONS = ("--f", "--wrt", "--grad", "--jacobian", "--differential", "--hessian", "--partials",
                       "--lhs", "--rhs", "--assume", "--shape")
@@ -35,8 +41,14 @@ def _join_values(argv: list[str]) -> list[str]:
     return out
 
 
+class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message, file=None):
+        if message:
+            (file or sys.stderr).write(safe(message))
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="matref", description="An executable, machine-proved reference of matrix calculus.")
+    p = _Parser(prog="matref", description="An executable, machine-proved reference of matrix calculus.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ls = sub.add_parser("list", help="list the identities of the catalog")
@@ -77,7 +89,28 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--trials", type=int, default=5, help="random instances (at least 3 always run)")
     chk.add_argument("--seed", type=int)
     chk.add_argument("--json", action="store_true")
+    for parser in (ver, chk):
+        parser.add_argument("--max-entries", type=float, metavar="N",
+                            help=f"largest array the proof may form (default {DEFAULT.entries:.0e} entries)")
+        parser.add_argument("--max-work", type=float, metavar="FLOPS",
+                            help=f"largest estimated work of the proof (default {DEFAULT.work:.0e} flops)")
     return p
+
+
+def _limits(args) -> Limits:
+    given = {"entries": getattr(args, "max_entries", None), "work": getattr(args, "max_work", None)}
+    return Limits(**{k: v for k, v in given.items() if v is not None})
+
+
+class _SafeOut:
+    def __init__(self, out):
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(safe(text))
+
+    def flush(self):
+        self.out.flush()
 
 
 VERDICT_WORDS = {"holds": "holds", "fails": "does NOT hold", "undecided": "undecided"}
@@ -103,7 +136,11 @@ def _select(cat, ids, family):
     chosen = list(cat.family(family)) if family else list(cat)
     if ids:
         wanted = [cat.get(i) for i in ids]
-        chosen = [i for i in wanted if not family or i.family == family]
+        outside = [i.id for i in wanted if family and i.family != family]
+        if outside:
+            raise MatrefError(f"{outside[0]} is in family {cat.get(outside[0]).family}, not {family}: "
+                              "give ids or --family, or both consistently")
+        chosen = wanted
     return chosen
 
 
@@ -178,11 +215,12 @@ def cmd_verify(args, out) -> int:
         from matref.verify import new_seed
 
         args.seed = new_seed()
-    reports = [i.verify(trials=args.trials, seed=args.seed) for i in idents]
+    limits = _limits(args)
+    reports = [i.verify(trials=args.trials, seed=args.seed, limits=limits) for i in idents]
     failed = [r for r in reports if not r.ok and r.verdict != "undecided"]
     undecided = [r for r in reports if r.verdict == "undecided" and r.status != "erratum"]
     if args.json:
-        json.dump([r.to_dict() for r in reports], out, indent=1)
+        json.dump([r.to_dict() for r in reports], out, indent=1, allow_nan=False)
         out.write("\n")
     else:
         for r in reports:
@@ -199,9 +237,9 @@ def cmd_check(args, out) -> int:
 
     ident = build(args.f, args.wrt, args.grad, args.jacobian, args.differential, args.lhs, args.rhs,
                   args.assume, args.shape, args.hessian, args.partials)
-    report = verify(ident, trials=args.trials, seed=args.seed)
+    report = verify(ident, trials=args.trials, seed=args.seed, limits=_limits(args))
     if args.json:
-        json.dump(report.to_dict(), out, indent=1)
+        json.dump(report.to_dict(), out, indent=1, allow_nan=False)
         out.write("\n")
     else:
         body = str(report).split("\n", 1)
@@ -218,21 +256,33 @@ def cmd_schema(args, out) -> int:
 
 def main(argv: list[str] | None = None, out=None) -> int:
     """Entry point of the ``matref`` console script; returns the exit status."""
-    out = out or sys.stdout
+    out = _SafeOut(out or sys.stdout)
+    err = _SafeOut(sys.stderr)
     argv = _join_values(list(sys.argv[1:] if argv is None else argv))
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:  # argparse has printed its message (to stderr, control characters and all)
+        return 0 if e.code == 0 else 2
     if getattr(args, "trials", 1) is not None and getattr(args, "trials", 1) < 1:
-        print("matref: error: --trials must be at least 1", file=sys.stderr)
+        err.write("matref: error: --trials must be at least 1\n")
         return 2
     handler = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "check": cmd_check,
                "schema": cmd_schema}[args.command]
     try:
         return handler(args, out)
     except MatrefError as e:
-        print(f"matref: error: {e}", file=sys.stderr)
+        err.write(f"matref: error: {e}\n")
         return 2
     except BrokenPipeError:
         return 0
+    except MemoryError:
+        err.write("matref: error: out of memory (a limit should have refused this request: please report it, "
+                  "with the command)\n")
+        return 4
+    except Exception as e:  # a bug: one line, not a traceback
+        err.write(f"matref: internal error (a bug in matref; please report it with the command): "
+                  f"{type(e).__name__}: {e}\n")
+        return 4
 
 
 if __name__ == "__main__":

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """``text`` with terminal control characters shown as escapes (``\\x1b``), newlines kept."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
 
 class MatrefError(Exception):
     """Base class of every error matref reports to a user."""
@@ -37,9 +46,10 @@ class ExprError(MatrefError):
         if self.span is None:
             return f"{self.message}\n  in: {self.source}"
         start, end = self.span
-        width = max(1, end - start)
-        caret = " " * start + "^" * width
-        return f"column {start + 1}: {self.message}\n  {self.source}\n  {caret}"
+        # Escaped control characters are wider than one column: place the caret by the escaped text.
+        lead, part = len(safe(self.source[:start])), len(safe(self.source[start:end]))
+        caret = " " * lead + "^" * max(1, part)
+        return f"column {start + 1}: {self.message}\n  {safe(self.source)}\n  {caret}"
 
 
 class ShapeError(ExprError):

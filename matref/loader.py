@@ -24,8 +24,42 @@ class LocatedDict(dict):
         return self.key_lines.get(key, self.line)
 
 
+MAX_BYTES = 1_000_000
+"""Largest catalog file (the largest family is about 60 kB)."""
+MAX_DEPTH = 40
+"""Deepest nesting of YAML collections (the format needs 5)."""
+
+
 class _Loader(yaml.SafeLoader):
+    """SafeLoader without aliases (``*name``: a few lines can expand to gigabytes), with bounded
+    nesting, and finite numbers only."""
+
     filename = "<yaml>"
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise CatalogError("YAML aliases (*name) are not allowed in the catalog: write the value out",
+                               f"{self.filename}:{mark.line + 1}")
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise CatalogError(f"YAML nested more than {MAX_DEPTH} levels deep", f"{self.filename}:{mark.line + 1}")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
+    value = yaml.SafeLoader.construct_yaml_float(loader, node)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise CatalogError(f"{node.value!r} is not a finite number", f"{loader.filename}:{node.start_mark.line + 1}")
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> LocatedDict:
@@ -56,10 +90,9 @@ def load_yaml(path: Path | str, text: str | None = None):
     """Load one YAML document from ``path`` (or from ``text``, naming it ``path``)."""
     path = Path(path)
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise CatalogError(f"cannot read: {e}", str(path)) from None
+        text = read_text(path)
+    if len(text) > MAX_BYTES:
+        raise CatalogError(f"larger than {MAX_BYTES:,} characters", display_path(path))
     loader = _Loader(text)
     loader.filename = display_path(path)
     try:
@@ -73,11 +106,51 @@ def load_yaml(path: Path | str, text: str | None = None):
             mark = e.context_mark
         line = mark.line + 1 if mark else 0
         problem = " ".join(filter(None, [e.context, e.problem]))
-        raise CatalogError(f"YAML syntax: {problem}", f"{loader.filename}:{line}") from None
+        raise CatalogError(f"YAML syntax: {problem}", f"{loader.filename}:{line}",
+                           id_above(text.splitlines()[:line])) from None
     except yaml.YAMLError as e:
         raise CatalogError(f"YAML: {e}", loader.filename) from None
+    except CatalogError as e:
+        if e.identity is None and ":" in e.location:
+            line = int(e.location.rsplit(":", 1)[1])
+            raise CatalogError(e.message, e.location, id_above(text.splitlines()[:line])) from None
+        raise
+    except RecursionError:
+        raise CatalogError("YAML nested too deeply", loader.filename) from None
     finally:
         loader.dispose()
+
+
+def id_above(lines: list[str]) -> str | None:
+    """The identity whose ``id:`` is the nearest at or above the end of ``lines`` (for errors
+    found before the file is parsed into identities)."""
+    for ln in reversed(lines):
+        stripped = ln.lstrip("- ").strip()
+        if stripped.startswith("id:"):
+            return stripped[3:].strip().strip("'\"") or None
+    return None
+
+
+def read_text(path: Path) -> str:
+    """A catalog file's text: a regular file of at most MAX_BYTES bytes, UTF-8 (errors name the
+    line, and the identity above it)."""
+    shown = display_path(path)
+    try:
+        if not path.is_file():
+            raise CatalogError("not a regular file", shown)
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise CatalogError(f"cannot read: {e.strerror or e}", shown) from None
+    if len(data) > MAX_BYTES:
+        raise CatalogError(f"larger than {MAX_BYTES:,} bytes", shown)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        before = data[: e.start].decode("utf-8", "replace").splitlines()
+        raise CatalogError(f"not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded", f"{shown}:{line}",
+                           id_above(before)) from None
 
 
 def display_path(path: Path) -> str:

@@ -188,9 +188,22 @@ class Report:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
+        """The report as plain JSON data: numbers that are not finite (a margin of ``inf`` when
+        the error is exactly zero) become the strings ``"inf"``, ``"-inf"``, ``"nan"``, since JSON
+        has no such numbers."""
         d = asdict(self)
         d.update(worst_error=self.worst_error, worst_tolerance=self.tolerance, margin=self.margin)
-        return json.loads(json.dumps(d, default=str, allow_nan=True))
+        return json.loads(json.dumps(_json_safe(d), default=str, allow_nan=False))
+
+
+def _json_safe(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "nan" if obj != obj else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
 
 
 def new_seed() -> int:

@@ -103,13 +103,14 @@ def test_yaml_syntax_errors_have_a_line(tmp_path, text, line):
 
 
 def test_unreadable_files(tmp_path):
-    with pytest.raises(CatalogError, match="cannot read") as info:
+    with pytest.raises(CatalogError, match="not a regular file") as info:
         load_yaml(tmp_path / "missing.yaml")
     assert "missing.yaml" in str(info.value)
     bad = tmp_path / "latin1.yaml"
-    bad.write_bytes("title: caf\xe9\n".encode("latin-1"))
-    with pytest.raises(CatalogError, match="cannot read"):
+    bad.write_bytes("- id: demo.x\n  title: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(CatalogError, match="not UTF-8: byte 0xe9") as info:
         load_yaml(bad)
+    assert info.value.location.endswith("latin1.yaml:2") and info.value.identity == "demo.x"
 
 
 def test_safe_loader_refuses_python_tags(tmp_path):
@@ -194,7 +195,7 @@ def test_yaml_syntax_error_in_a_catalog(tmp_path, old, new, marker, words):
     text = family_text("demo", IDENTITY.format(family="demo").replace(old, new))
     path = write(tmp_path, "demo", text)
     err = catalog_error(tmp_path)
-    assert str(err).startswith(f"{path}:{line_of(text, marker)}: YAML syntax:")
+    assert str(err).startswith(f"{path}:{line_of(text, marker)}: demo.grad_axb: YAML syntax:")
     assert words in str(err)
 
 
@@ -206,7 +207,7 @@ def test_unterminated_construct_is_reported_where_it_opens(tmp_path, old, new, m
     text = family_text("demo", IDENTITY.format(family="demo").replace(old, new))
     path = write(tmp_path, "demo", text)
     err = catalog_error(tmp_path)
-    assert str(err).startswith(f"{path}:{line_of(text, marker)}: YAML syntax:")
+    assert str(err).startswith(f"{path}:{line_of(text, marker)}: demo.grad_axb: YAML syntax:")
 
 
 def test_duplicate_key_in_a_catalog(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from functools import singledispatch
 
 from matref.errors import ExprError
@@ -18,6 +19,7 @@ from matref.expr.functions import FUNCTIONS
 MAX_LENGTH = 2000
 MAX_DEPTH = 100
 MAX_EXPONENT = 64
+MAX_LITERAL = 10**300
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
@@ -55,7 +57,9 @@ def parse(source: str) -> N.Node:
             raise ExprError(f"character {ch!r} is not allowed", source, (i, i + 1))
     text = source.replace("\t", " ")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "1if A else A" warns before it fails: matref reports it
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
         lead = len(text) - len(text.lstrip())
         col = (e.offset or 1) - 1 + lead
@@ -114,6 +118,8 @@ def _(a: ast.Constant, t: _Translator, depth: int) -> N.Node:
         t.fail(a, f"only real numbers are allowed as constants, not {a.value!r}")
     if isinstance(a.value, float) and not math.isfinite(a.value):
         t.fail(a, "number too large (it overflows to infinity)")
+    if isinstance(a.value, int) and abs(a.value) > MAX_LITERAL:
+        t.fail(a, f"number too large (at most {MAX_LITERAL:.0e})")
     return N.Number(a.value, span=t.span(a))
 
 
