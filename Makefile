@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: test verify book book-ci serve test-book test-browser bench sweep clean help
+.PHONY: test verify book book-ci serve test-book test-browser bench bench-reliability sweep clean help
 
 help:
 	@echo "make test    create .venv, install matref with its test extras, run every test (re-verifies the catalog)"
@@ -19,6 +19,7 @@ help:
 	@echo "make verify  re-prove every identity from the command line"
 	@echo "make bench   speed of the numerical proofs, and det/logdet/inverse identities up to n = 512"
 	@echo "make sweep   every identity and a table of true and wrong claims under SEEDS seeds (default 100)"
+	@echo "make bench-reliability  the catalog over 1000 seeds at sizes up to 12, and the wide mutant set: false failures, separation, kill rate"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,11 @@ verify: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/bench_verify.py
+
+# No flakes: false failures (target 0), worst true ratio vs smallest refuted ratio, wide mutant kill rate.
+RELIABILITY_SEEDS ?= 1000
+bench-reliability: $(VENV)/.test-installed
+	$(BIN)/python benchmarks/bench_reliability.py --seeds $(RELIABILITY_SEEDS) --mutant-seeds 5 --max-size 12 --jobs 2
 
 # Soundness at scale: no identity may fail or stay undecided, no claim may get a false verdict.
 SEEDS ?= 100

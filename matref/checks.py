@@ -282,6 +282,13 @@ def check(ident, values: dict, sizes: dict, rng: np.random.Generator) -> list[Me
         if not any(np.any(d) for d in dirs):
             return out + [Measurement(0.0, 0.0, "directions", verdict=VACUOUS,
                                       reason="the variable's space has no directions here (nothing to test)")]
+        if ident.kind == "gradient":
+            # Along the claim itself the whole claim is compared, not its shadow on a random
+            # direction (~ 1/sqrt(numel) of it): a gradient 1e-6 off is refuted at any size.
+            own = sampling.project(b[ident.roles[1]].value, props, x)
+            norm = frob(own)
+            if norm > 0 and math.isfinite(norm):
+                dirs.append(own / norm)
         lazy = ident.applied_at(sizes)
         if ident.kind == "hessian" and lazy is not None:
             return out + _hessian_applied(ident, values, sizes, lazy, oracle, dirs, tol, rng)
@@ -378,14 +385,15 @@ def _first_order(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng, lazy=N
             obs = obs.reshape(-1, 1, order="F")
         claimed, size, noise_claim, spread_claim = _claimed(ident, values, sizes, b, v, spread, rng, lazy)
         runs.append((v, obs, noise_obs, claimed, size, noise_claim, spread_claim))
-    # A differential (or a Jacobian applied without being formed) has no explicit operator to
-    # measure; the largest response over the directions estimates ||J|| ||V||, so one direction
-    # with a near-zero derivative is not judged against zero. A wrong claim cannot exploit it: the
-    # direction that inflates it fails itself.
+    # The scale of every comparison is the largest response over the directions (an estimate of
+    # ||J|| ||V|| that the values themselves give), so a direction with a near-zero derivative is
+    # not judged against zero, and a wrong claim cannot exploit it: the direction that inflates
+    # the scale fails itself. Not ||claim||_F ||V||: along a random direction the response is
+    # about 1/sqrt(numel) of that, which would let a claim 1e-6 off pass at large sizes.
     operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _, _ in runs)
     out = []
     for k, (v, obs, noise_obs, claimed, size, noise_claim, spread_claim) in enumerate(runs):
-        scale = max(size, frob(obs), frob(claimed), operator if applied else 0.0)
+        scale = max(frob(obs), frob(claimed), operator)
         out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, tol.derivative,
                             f"direction {k + 1}", lambda: _second_opinion(oracle.first_again, v, ident.kind)))
     return out
@@ -442,9 +450,10 @@ def _hessian(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng) -> list[Me
         nv2 = frob(v) ** 2
         rounding = gamma(h.size) * float(np.sum(np.abs(vv).T @ np.abs(h) @ np.abs(vv)))
         runs.append((v, obs, noise_obs, claimed, frob(h) * nv2, herr * nv2 + rounding, spread * nv2 + rounding))
+    operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _, _ in runs)  # see _first_order
     out = []
     for k, (v, obs, noise_obs, claimed, size, noise_claim, spread_claim) in enumerate(runs):
-        scale = max(size, frob(obs), frob(claimed))
+        scale = max(frob(obs), frob(claimed), operator)
         out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, tol.second,
                             f"second derivative along direction {k + 1}",
                             lambda: _guarded(oracle.second_again, v)))
@@ -478,12 +487,15 @@ def _hessian_applied(ident, values, sizes, lazy, oracle: Oracle, dirs, tol, rng)
     gap = abs(a - c)
     out.append(judge(gap, max(size_a, size_c), tol.space, noise_a + noise_c, (gap, 0.0), (noise_a + noise_c, 0.0),
                      "the claimed hessian must be symmetric"))
+    runs = []
     for k, v in enumerate(dirs):
         obs, noise_obs = _guarded(oracle.second, v)
         hv, sv = (hv, sv) if k == 0 else times(v)
         value, size, noise_claim, spread_claim = form(v, hv, sv)
-        claimed = np.array([[value]])
-        scale = max(size, frob(obs), frob(claimed))
+        runs.append((v, obs, noise_obs, np.array([[value]]), noise_claim, spread_claim))
+    operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _ in runs)  # see _first_order
+    for k, (v, obs, noise_obs, claimed, noise_claim, spread_claim) in enumerate(runs):
+        scale = max(frob(obs), frob(claimed), operator)
         out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, tol.second,
                             f"second derivative along direction {k + 1}",
                             lambda v=v: _guarded(oracle.second_again, v)))

@@ -48,25 +48,46 @@ def _rewrites(node: N.Node):
         yield "swap product", N.Call("kron", (node.args[1], node.args[0]))
 
 
-def _replace_everywhere(root: N.Node):
+def _wide_rewrites(node: N.Node):
+    """More mistakes, for ``make bench-reliability``: an inverse for its transpose, a dropped
+    term, a shortcut valid only for symmetric matrices (``M + M.T`` as ``2 M``)."""
+    if isinstance(node, N.Call) and node.func in ("inv", "pinv"):
+        yield "inverse transpose", N.Transpose(node)
+    if isinstance(node, (N.Add, N.Sub)):
+        yield "dropped term", node.left
+        yield "dropped term", node.right if isinstance(node, N.Add) else N.Neg(node.right)
+        left, right = node.left, node.right
+        if isinstance(node, N.Add) and (right == N.Transpose(left) or left == N.Transpose(right)):
+            yield "symmetric shortcut", N.Mul(N.Number(2), left if right == N.Transpose(left) else right)
+    if isinstance(node, N.Transpose) and not isinstance(node.arg, N.Symbol):
+        yield "symmetric shortcut", node.arg
+
+
+def _replace_everywhere(root: N.Node, wide: bool = False):
     """Every tree obtained from ``root`` by rewriting exactly one node."""
     for op, new in _rewrites(root):
         yield op, new
+    if wide:
+        yield from _wide_rewrites(root)
     kids = root.children()
     for k, child in enumerate(kids):
-        for op, new_child in _replace_everywhere(child):
+        for op, new_child in _replace_everywhere(child, wide):
             yield op, N.replace_children(root, kids[:k] + (new_child,) + kids[k + 1:])
 
 
-def mutants(ident) -> list[Mutant]:
-    """Distinct syntactic mutants of the claim (and of the lhs of an equality)."""
+def mutants(ident, wide: bool = False) -> list[Mutant]:
+    """Distinct syntactic mutants of the claim (and of the lhs of an equality); ``wide`` adds
+    the mistakes of :func:`_wide_rewrites` and the whole claim scaled by 1 +- 1e-6."""
     roles = ["lhs", "rhs"] if ident.kind == "equality" else [ident.roles[1]]
     out, seen = [], set()
     for role in roles:
         root = ident.typed[role].node
         original = to_source(root)
-        candidates = list(_replace_everywhere(root))
+        candidates = list(_replace_everywhere(root, wide))
         candidates += [("flip sign", N.Neg(root)), ("factor 2", N.Mul(N.Number(2), root))]
+        if wide:
+            candidates += [("scaled 1 + 1e-6", N.Mul(N.Number(1.000001), root)),
+                           ("scaled 1 - 1e-6", N.Mul(N.Number(0.999999), root))]
         for op, tree in candidates:
             text = to_source(tree)
             if text != original and (role, text) not in seen:
@@ -165,12 +186,14 @@ class Outcome:
     # by shape inference), "undefined" (nowhere defined), "equivalent", "survived" (a wrong formula
     # said to hold)
     detail: str = ""
+    report: object = None  # the verifier's Report, when the mutant was verified
 
 
-def run(ident, trials: int = 3, seed: int = 0) -> list[Outcome]:
-    """Classify every mutant of ``ident``: a sound checker leaves no ``survived`` outcome."""
+def run(ident, trials: int = 3, seed: int = 0, wide: bool = False, **verify_options) -> list[Outcome]:
+    """Classify every mutant of ``ident``: a sound checker leaves no ``survived`` outcome.
+    ``verify_options`` go to :func:`matref.verify.verify` (``max_size``, ``limits``)."""
     outcomes = []
-    for m in mutants(ident):
+    for m in mutants(ident, wide):
         try:
             variant = ident.with_statement(m.role, m.text)
         except MatrefError as e:
@@ -184,7 +207,7 @@ def run(ident, trials: int = 3, seed: int = 0) -> list[Outcome]:
             continue
         from matref.verify import verify
 
-        report = verify(variant, trials=trials, seed=seed, explain_failure=False, fail_fast=True)
+        report = verify(variant, trials=trials, seed=seed, explain_failure=False, fail_fast=True, **verify_options)
         status = {"holds": "survived", "fails": "killed", "undecided": "undecided"}[report.verdict]
-        outcomes.append(Outcome(m, status, report.summary()))
+        outcomes.append(Outcome(m, status, report.summary(), report))
     return outcomes

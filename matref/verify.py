@@ -426,7 +426,7 @@ def _combine(ms: list[checks.Measurement]) -> str:
 
 
 def _trial(ident, index: int, trial_seed: int, limits: Limits = DEFAULT_LIMITS, trials: int = 1,
-           meter: list | None = None) -> _Outcome:
+           meter: list | None = None, cap: int | None = None) -> _Outcome:
     """One trial; ``meter[0]`` accumulates the estimated work of every draw (see _run)."""
     rng = np.random.default_rng(trial_seed)
     regime = regime_of(index)
@@ -441,7 +441,7 @@ def _trial(ident, index: int, trial_seed: int, limits: Limits = DEFAULT_LIMITS, 
         moderate = [k for k in skipped if k[2].startswith("moderate")]
         steps = (draw - MAX_DRAWS // 2 + 1 if moderate and draw >= MAX_DRAWS // 2 else 0) + noisy
         shrink = 0.5 ** steps
-        sizes, informative = draw_sizes(ident, rng, index, bump=draw // 6, ordered=draw < 4, limits=limits,
+        sizes, informative = draw_sizes(ident, rng, index, cap, bump=draw // 6, ordered=draw < 4, limits=limits,
                                         trials=trials)
         if meter is not None:
             if draw and meter[0] > WORK_SLACK * limits.work:
@@ -513,7 +513,8 @@ def _check_seed(seed):
 
 
 def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Generator | None = None,
-           explain_failure: bool = True, fail_fast: bool = False, limits: Limits | None = None) -> Report:
+           explain_failure: bool = True, fail_fast: bool = False, limits: Limits | None = None,
+           max_size: int | None = None) -> Report:
     """Check ``ident`` on random instances and return a three-way verdict.
 
     Parameters
@@ -532,6 +533,8 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
         Stop at the first failing trial.
     limits : matref.limits.Limits, optional
         The request's budget; over it, :class:`~matref.limits.LimitError` before any work.
+    max_size : int, optional
+        Largest free size the trials draw (default 24; the distinct regime needs at least 2).
 
     Returns
     -------
@@ -546,18 +549,21 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
     """
     limits = as_limits(limits)
     trials = _check_trials(trials, limits)
+    if max_size is not None and (isinstance(max_size, bool) or not isinstance(max_size, (int, np.integer))
+                                 or not 1 <= max_size <= 10**6):
+        raise MatrefError(f"max_size must be an integer from 1 to 1000000, not {max_size!r}")
     seed = _check_seed(seed)
     if seed is None:
         seed = int(rng.integers(2**32)) if rng is not None else new_seed()
     if getattr(ident, "status", "proved") == "erratum":
         # An erratum is confirmed when the printed form fails and the corrected form holds.
-        printed = _run(ident, trials, seed, explain_failure, limits=limits)
-        corrected = _run(ident.corrected, trials, seed, explain_failure, limits=limits)
+        printed = _run(ident, trials, seed, explain_failure, limits=limits, cap=max_size)
+        corrected = _run(ident.corrected, trials, seed, explain_failure, limits=limits, cap=max_size)
         ok = printed.verdict == FAILS and corrected.ok
         return Report(ident.id, ident.kind, ok, seed, printed.trials, reproduce_command(ident, trials, seed),
                       printed.explanation, status="erratum", corrected=corrected, verdict=printed.verdict,
                       reason=printed.reason, notes=printed.notes)
-    return _run(ident, trials, seed, explain_failure, fail_fast, limits)
+    return _run(ident, trials, seed, explain_failure, fail_fast, limits, max_size)
 
 
 def refuse_over_limits(ident, trials: int, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -572,7 +578,7 @@ def refuse_over_limits(ident, trials: int, limits: Limits = DEFAULT_LIMITS) -> N
 
 
 def _run(ident, trials: int, seed: int, explain_failure: bool = True, fail_fast: bool = False,
-         limits: Limits = DEFAULT_LIMITS) -> Report:
+         limits: Limits = DEFAULT_LIMITS, cap: int | None = None) -> Report:
     refuse_over_limits(ident, trials, limits)
     top = np.random.default_rng(seed)
     outcomes = []
@@ -584,7 +590,7 @@ def _run(ident, trials: int, seed: int, explain_failure: bool = True, fail_fast:
             return Report(ident.id, ident.kind, False, seed, tuple(o.trial for o in outcomes),
                           reproduce_command(ident, trials, seed), verdict=UNDECIDED_VERDICT, reason=reason,
                           notes=_notes(ident, outcomes))
-        outcomes.append(_trial(ident, index, int(top.integers(2**32)), limits, trials, meter))
+        outcomes.append(_trial(ident, index, int(top.integers(2**32)), limits, trials, meter, cap))
         if fail_fast and outcomes[-1].trial.verdict == FAIL:
             break
     verdict, reason = _verdict(ident, [o.trial for o in outcomes])
