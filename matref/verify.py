@@ -314,10 +314,12 @@ def _floor(ident) -> int:
     return ident.__dict__["_entries_floor"]
 
 
-def _over(ident, sizes, limits: Limits, trials: int) -> bool:
-    """Whether a trial at ``sizes`` would exceed the random-instance budget or the limits."""
+def _over(ident, sizes, limits: Limits, trials: int, regime: str = "random") -> bool:
+    """Whether a trial at ``sizes`` would exceed the random-instance budget or the limits. The
+    distinct-size trial, which a verdict needs, may use everything the limits allow (an 8-factor
+    Kronecker product of 2x3 matrices has 1.7e6 entries)."""
     est = estimate(ident, sizes)
-    cap = min(max(BUDGET, _floor(ident)), limits.entries)
+    cap = limits.entries if regime == "distinct" else min(max(BUDGET, _floor(ident)), limits.entries)
     return est.entries > cap or est.work * trials > limits.work
 
 
@@ -338,11 +340,11 @@ def draw_sizes(ident, rng: np.random.Generator, index: int = 2, cap: int | None 
             if not _fits(ident, sizes):
                 continue
         fitting = True
-        while _over(ident, sizes, limits, trials) and any(s > 2 for s in sizes.values()):
+        while _over(ident, sizes, limits, trials, regime) and any(s > 2 for s in sizes.values()):
             sizes = {v: max(min(2, s), (s * 3) // 4) for v, s in sizes.items()}
             if not _fits(ident, sizes):
                 break
-        if not _fits(ident, sizes) or _over(ident, sizes, limits, trials):
+        if not _fits(ident, sizes) or _over(ident, sizes, limits, trials, regime):
             continue
         if regime in ("distinct", "large") and len(set(sizes.values())) < len(sizes) and attempt < 100:
             best = best or sizes
