@@ -90,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--seed", type=int)
     chk.add_argument("--json", action="store_true")
     for parser in (ver, chk):
+        parser.add_argument("--max-size", type=int, metavar="N",
+                            help="largest size the trials draw for sizes left free (default 24)")
         parser.add_argument("--max-entries", type=float, metavar="N",
                             help=f"largest array the proof may form (default {DEFAULT.entries:.0e} entries)")
         parser.add_argument("--max-work", type=float, metavar="FLOPS",
@@ -216,7 +218,7 @@ def cmd_verify(args, out) -> int:
 
         args.seed = new_seed()
     limits = _limits(args)
-    reports = [i.verify(trials=args.trials, seed=args.seed, limits=limits) for i in idents]
+    reports = [i.verify(trials=args.trials, seed=args.seed, limits=limits, max_size=args.max_size) for i in idents]
     failed = [r for r in reports if not r.ok and r.verdict != "undecided"]
     undecided = [r for r in reports if r.verdict == "undecided" and r.status != "erratum"]
     if args.json:
@@ -237,7 +239,7 @@ def cmd_check(args, out) -> int:
 
     ident = build(args.f, args.wrt, args.grad, args.jacobian, args.differential, args.lhs, args.rhs,
                   args.assume, args.shape, args.hessian, args.partials)
-    report = verify(ident, trials=args.trials, seed=args.seed, limits=_limits(args))
+    report = verify(ident, trials=args.trials, seed=args.seed, limits=_limits(args), max_size=args.max_size)
     if args.json:
         json.dump(report.to_dict(), out, indent=1, allow_nan=False)
         out.write("\n")

@@ -11,7 +11,7 @@ itself are kept within the limits.
 limit          default               raise with
 =============  ====================  ==========================================================
 entries        4,000,000 per array   ``--max-entries N`` / ``Limits(entries=N)`` (64 MB complex)
-work           5e11 flops            ``--max-work N`` / ``Limits(work=N)`` (10 to 25 s here)
+work           5e11 flops            ``--max-work N`` / ``Limits(work=N)`` (about 15 s here)
 trials         10,000                ``--trials`` above it is refused (a proof needs far fewer)
 =============  ====================  ==========================================================
 

@@ -562,7 +562,7 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
         printed = _run(ident, trials, seed, explain_failure, limits=limits, cap=max_size)
         corrected = _run(ident.corrected, trials, seed, explain_failure, limits=limits, cap=max_size)
         ok = printed.verdict == FAILS and corrected.ok
-        return Report(ident.id, ident.kind, ok, seed, printed.trials, reproduce_command(ident, trials, seed),
+        return Report(ident.id, ident.kind, ok, seed, printed.trials, reproduce_command(ident, trials, seed, max_size),
                       printed.explanation, status="erratum", corrected=corrected, verdict=printed.verdict,
                       reason=printed.reason, notes=printed.notes)
     return _run(ident, trials, seed, explain_failure, fail_fast, limits, max_size)
@@ -590,7 +590,7 @@ def _run(ident, trials: int, seed: int, explain_failure: bool = True, fail_fast:
             reason = (f"stopped after {index} of {trials} trials: draws outside the domain used up the work "
                       f"limit of {limits.work:.1e} (--max-work raises it)")
             return Report(ident.id, ident.kind, False, seed, tuple(o.trial for o in outcomes),
-                          reproduce_command(ident, trials, seed), verdict=UNDECIDED_VERDICT, reason=reason,
+                          reproduce_command(ident, trials, seed, cap), verdict=UNDECIDED_VERDICT, reason=reason,
                           notes=_notes(ident, outcomes))
         outcomes.append(_trial(ident, index, int(top.integers(2**32)), limits, trials, meter, cap))
         if fail_fast and outcomes[-1].trial.verdict == FAIL:
@@ -601,7 +601,7 @@ def _run(ident, trials: int, seed: int, explain_failure: bool = True, fail_fast:
         failing = next(o for o in outcomes if o.trial.verdict == FAIL)
         explanation = explain(ident, failing)
     return Report(ident.id, ident.kind, verdict == HOLDS, seed, tuple(o.trial for o in outcomes),
-                  reproduce_command(ident, trials, seed), explanation, verdict=verdict, reason=reason,
+                  reproduce_command(ident, trials, seed, cap), explanation, verdict=verdict, reason=reason,
                   notes=_notes(ident, outcomes))
 
 
@@ -655,11 +655,12 @@ def _notes(ident, outcomes) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def reproduce_command(ident, trials: int, seed: int) -> str:
+def reproduce_command(ident, trials: int, seed: int, cap: int | None = None) -> str:
     command = getattr(ident, "command", None)
+    size = f" --max-size {cap}" if cap is not None else ""
     if command:
-        return f"{command} --trials {trials} --seed {seed}"
-    return f"matref verify {ident.id} --trials {trials} --seed {seed}"
+        return f"{command} --trials {trials} --seed {seed}{size}"
+    return f"matref verify {ident.id} --trials {trials} --seed {seed}{size}"
 
 
 # -- explanation on failure -----------------------------------------------------------------------------

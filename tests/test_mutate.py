@@ -57,3 +57,22 @@ def test_a_blind_checker_would_be_caught(monkeypatch, seed):
     monkeypatch.setattr(checks, "check", lambda ident, values, sizes, rng: [checks.Measurement(0.0, 1.0, "blind")])
     outcomes = mutate.run(matref.get("trace.grad_axb"), trials=2, seed=seed)
     assert any(o.status == "survived" for o in outcomes)
+
+
+def test_the_wide_set_adds_the_subtler_mistakes():
+    texts = {(m.operator, m.text) for m in mutate.mutants(matref.get("inverse.diff_inv"), wide=True)}
+    assert ("inverse transpose", "-inv(X).T @ dX @ inv(X)") in texts
+    assert ("scaled 1 + 1e-6", "1.000001 * (-inv(X) @ dX @ inv(X))") in texts
+    ops = {m.operator for i in matref.catalog() for m in mutate.mutants(i, wide=True)}
+    assert {"dropped term", "symmetric shortcut", "scaled 1 - 1e-6"} <= ops
+    assert not {"dropped term", "scaled 1 + 1e-6"} & {m.operator for m in mutate.mutants(matref.get("inverse.diff_inv"))}
+
+
+@pytest.mark.parametrize("ident_id", ["hessian.det", "trace.grad_axb", "vec.jac_axb", "inverse.diff_inv",
+                                      "quadratic.grad_xtbx", "hessian.trace_xtax"])
+def test_a_claim_off_by_one_part_in_a_million_is_refuted(ident_id, seed):
+    """The wide set's subtlest mutants, refuted (a scaled Hessian once held: its tolerance was
+    relative to ||H||_F |V|^2, not to the second derivatives compared)."""
+    ident = matref.get(ident_id)
+    scaled = [o for o in mutate.run(ident, trials=3, seed=seed, wide=True) if o.mutant.operator.startswith("scaled")]
+    assert scaled and all(o.status == "killed" for o in scaled), [(o.mutant.text, o.status) for o in scaled]
