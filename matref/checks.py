@@ -4,8 +4,10 @@ A claim is compared with a numerical derivative of ``f`` along random directions
 variable's tangent space. Each comparison is a :class:`Measurement` judged by :func:`judge`:
 
 * **pass** when the difference is within ``rtol`` times the size of the *values* compared (the
-  numerical derivative, the claimed one, and the norm of the claimed operator times the
-  direction), and so is everything rounding could have done to them. Nothing widens a tolerance:
+  numerical derivative and the claimed one, along this direction and the others of the same
+  instance; a gradient is also compared along itself), and so is everything rounding could have
+  done to them. Not ``||claim|| ||V||``: along a random direction a derivative is about
+  ``1/sqrt(numel)`` of that, which would let a claim 1e-6 off pass. Nothing widens a tolerance:
   not the magnitude of the terms a claim cancels, not a constant added to ``f``, not a bound on
   rounding. So no claim can set its own tolerance.
 * **fail** when the difference exceeds the tolerance plus ten times everything rounding could
