@@ -355,7 +355,8 @@ def draw_sizes(ident, rng: np.random.Generator, index: int = 2, cap: int | None 
     if not fitting:
         raise MatrefError(f"{ident.id}: cannot find sizes that satisfy its shape constraints")
     est = estimate(ident, {v: max(2, ident.scope.unifier.minimum(v)) for v in free})
-    raise LimitError(f"refused: no sizes of at least 2 keep every array of {ident.id} within the budget of "
+    what = "the claim" if ident.id == "check.formula" else ident.id
+    raise LimitError(f"refused: no sizes of at least 2 keep every array of {what} within the budget of "
                      f"{min(max(BUDGET, _floor(ident)), limits.entries):.1e} entries and the work within {limits.work:.1e} "
                      f"(at size 2: {est.where}, {est.entries:.1e} entries); raise --max-entries or --max-work")
 
@@ -577,6 +578,14 @@ def refuse_over_limits(ident, trials: int, limits: Limits = DEFAULT_LIMITS) -> N
     why = refusal(estimate(ident, sizes), limits, trials, " at the smallest sizes its shapes allow" if free else "")
     if why:
         raise LimitError(why)
+    # A verdict needs a trial with every free size >= 2: refuse at once if even that is too large.
+    twos = _solve_products(ident, {v: max(2, s) for v, s in sizes.items()})
+    if free and _fits(ident, twos) and _distinct_possible(ident):
+        est = estimate(ident, twos)
+        if est.entries > limits.entries:
+            raise LimitError(f"refused: with every free size at least 2 (as a verdict needs), {est.where} "
+                             f"({est.entries:.1e} entries), over the limit of {limits.entries:.1e} entries per "
+                             "array (raise it with --max-entries, or Limits(entries=...) in Python)")
 
 
 def _run(ident, trials: int, seed: int, explain_failure: bool = True, fail_fast: bool = False,

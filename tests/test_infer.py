@@ -104,7 +104,7 @@ def test_parse_shape_rejects_zero_dimension():
 # -- unification through the operations -----------------------------------------------------------
 def test_matmul_unifies_inner_sizes():
     scope, typed = infer("A @ B")
-    (ra, _), (rb, cb) = scope.shape_of_symbol("A"), scope.shape_of_symbol("B")
+    (ra, ca), (rb, cb) = scope.shape_of_symbol("A"), scope.shape_of_symbol("B")
     assert same(scope, ca, rb)
     assert not same(scope, ra, cb)
     assert scope.show(typed.shape) == scope.show((ra, cb))
@@ -263,7 +263,7 @@ def test_scalar_broadcast(source, shapes, expected):
 
 def test_broadcast_does_not_tie_the_matrix_sizes():
     scope, _ = infer("t * A + B", t="scalar")
-    (ra, _), (rb, cb) = scope.shape_of_symbol("A"), scope.shape_of_symbol("B")
+    (ra, ca), (rb, cb) = scope.shape_of_symbol("A"), scope.shape_of_symbol("B")
     assert same(scope, ra, rb) and same(scope, ca, cb)
     assert not same(scope, ra, ca)
 
