@@ -18,7 +18,10 @@ import sys
 
 from matref.assumptions import VOCABULARY
 from matref.errors import MatrefError, safe
-from matref.limits import DEFAULT, Limits
+from matref.limits import DEFAULT, Limits, LimitError
+
+COMMAND_TRIALS = 100_000
+"""Trials one `matref verify` may run in all (the whole catalog at 5 trials is about 2,000)."""
 
 EXPRESSION_OPTIONS = ("--f", "--wrt", "--grad", "--jacobian", "--differential", "--hessian", "--partials",
                       "--lhs", "--rhs", "--assume", "--shape")
@@ -218,6 +221,11 @@ def cmd_verify(args, out) -> int:
 
         args.seed = new_seed()
     limits = _limits(args)
+    total = len(idents) * max(args.trials, 3)
+    if total > COMMAND_TRIALS:
+        raise LimitError(f"refused: {len(idents)} identities x {max(args.trials, 3)} trials = {total:,} trials, over "
+                         f"the limit of {COMMAND_TRIALS:,} per command (about ten minutes); verify fewer identities "
+                         "(ids or --family) or with fewer --trials")
     reports = [i.verify(trials=args.trials, seed=args.seed, limits=limits, max_size=args.max_size) for i in idents]
     failed = [r for r in reports if not r.ok and r.verdict != "undecided"]
     undecided = [r for r in reports if r.verdict == "undecided" and r.status != "erratum"]

@@ -59,6 +59,7 @@ HOSTILE = [
     ("5000x5000", check("X", "X", "--shape", "X=5000x5000"), {2}, "over the limit"),
     ("trials 1e9 (check)", check("X", "X", "--trials", "1000000000"), {2}, "at most"),
     ("trials 1e9 (verify)", ["verify", "trace.grad_axb", "--trials", "1000000000"], {2}, "at most"),
+    ("verify all at 10000 trials", ["verify", "--trials", "10000"], {2}, "per command"),
     ("negative seed", ["check", "--lhs", "X", "--rhs", "X", "--seed", "-5"], {2}, "seed"),
     ("huge seed", ["check", "--lhs", "X", "--rhs", "X", "--seed", str(2 ** 70)], {2}, "seed"),
     ("nested kron x8", check(KRON8, KRON8), {0}, "holds"),
