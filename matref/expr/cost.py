@@ -24,35 +24,69 @@ from matref.expr.functions import FUNCTIONS
 from matref.expr.infer import Typed
 
 
-def _shape(typed: Typed, node: N.Node, sizes: dict) -> tuple[int, int]:
-    u = typed.scope.unifier
-    r, c = typed.shape_of(node)
-    return u.value(r, sizes), u.value(c, sizes)
+def _compile(u, d) -> tuple[int, tuple]:
+    """A dimension as ``(constant, free variables)``: its value is the constant times their sizes."""
+    d = u.resolve(d)
+    if isinstance(d, int):
+        return d, ()
+    factors = d.factors if hasattr(d, "factors") else (d,)
+    const = math.prod(f for f in factors if isinstance(f, int))
+    return const, tuple(f for f in factors if not isinstance(f, int))
+
+
+def _value(dim: tuple[int, tuple], sizes: dict) -> int:
+    const, variables = dim
+    for v in variables:
+        const *= sizes[v]
+    return const
+
+
+class _Plan:
+    """The shapes of every node of a typed expression, resolved once (estimates run per draw)."""
+
+    def __init__(self, typed: Typed):
+        u = typed.scope.unifier
+        self.rows = []  # (node, rows, cols, work kind, operand shapes)
+        for node in N.walk(typed.node):
+            r, c = (_compile(u, d) for d in typed.shape_of(node))
+            if isinstance(node, N.MatMul):
+                extra = ("matmul", _compile(u, typed.shape_of(node.left)[1]))
+            elif isinstance(node, N.Call) and FUNCTIONS[node.func].work is not None:
+                extra = ("call", [tuple(_compile(u, d) for d in typed.shape_of(a)) for a in node.args])
+            else:
+                extra = ("linear", [tuple(_compile(u, d) for d in typed.shape_of(a)) for a in node.children()])
+            self.rows.append((node, r, c, extra))
+
+
+def _plan(typed: Typed) -> _Plan:
+    plan = getattr(typed, "_cost_plan", None)
+    if plan is None:
+        plan = typed._cost_plan = _Plan(typed)
+    return plan
 
 
 def largest(typed: Typed, sizes: dict) -> tuple[int, N.Node]:
     """The number of entries of the largest sub-expression, and that sub-expression."""
     best, where = 0, typed.node
-    for node in N.walk(typed.node):
-        r, c = _shape(typed, node, sizes)
-        if r * c > best:
-            best, where = r * c, node
+    for node, r, c, _ in _plan(typed).rows:
+        n = _value(r, sizes) * _value(c, sizes)
+        if n > best:
+            best, where = n, node
     return best, where
 
 
 def flops(typed: Typed, sizes: dict) -> float:
     """Floating-point operations of one real evaluation (a complex one costs about four times)."""
     total = 0.0
-    for node in N.walk(typed.node):
-        r, c = _shape(typed, node, sizes)
-        if isinstance(node, N.MatMul):
-            k = _shape(typed, node.left, sizes)[1]
-            total += 2.0 * r * k * c
-        elif isinstance(node, N.Call) and FUNCTIONS[node.func].work is not None:
-            ins = [_shape(typed, a, sizes) for a in node.args]
-            total += FUNCTIONS[node.func].work(ins, (r, c), node.params)
+    for node, r, c, (kind, extra) in _plan(typed).rows:
+        rows, cols = _value(r, sizes), _value(c, sizes)
+        if kind == "matmul":
+            total += 2.0 * rows * _value(extra, sizes) * cols
+        elif kind == "call":
+            ins = [(_value(a, sizes), _value(b, sizes)) for a, b in extra]
+            total += FUNCTIONS[node.func].work(ins, (rows, cols), node.params)
         else:
-            total += r * c + sum(math.prod(_shape(typed, a, sizes)) for a in node.children())
+            total += rows * cols + sum(_value(a, sizes) * _value(b, sizes) for a, b in extra)
     return total
 
 
