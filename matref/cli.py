@@ -220,7 +220,10 @@ def cmd_verify(args, out) -> int:
         from matref.verify import new_seed
 
         args.seed = new_seed()
+    from matref.verify import _check_trials
+
     limits = _limits(args)
+    _check_trials(args.trials, limits)  # the limit per proof first: it is the one to quote
     total = len(idents) * max(args.trials, 3)
     if total > COMMAND_TRIALS:
         raise LimitError(f"refused: {len(idents)} identities x {max(args.trials, 3)} trials = {total:,} trials, over "
