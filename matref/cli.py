@@ -107,6 +107,13 @@ def _limits(args) -> Limits:
     return Limits(**{k: v for k, v in given.items() if v is not None})
 
 
+def _clip(message: str, width: int = 2100) -> str:
+    """Each line of an error message cut to ``width`` characters: a 100 kB argument is quoted
+    by its start, not echoed whole (expressions themselves are at most 2,000 characters)."""
+    return "\n".join(line if len(line) <= width else f"{line[:width]}... ({len(line) - width:,} more characters)"
+                     for line in message.split("\n"))
+
+
 class _SafeOut:
     def __init__(self, out):
         self.out = out
@@ -284,7 +291,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
     try:
         return handler(args, out)
     except MatrefError as e:
-        err.write(f"matref: error: {e}\n")
+        err.write(f"matref: error: {_clip(str(e))}\n")
         return 2
     except BrokenPipeError:
         return 0

@@ -87,6 +87,8 @@ HOSTILE = [
     ("unknown option", check("X", "X", "--bogus", "\x1b[2J"), {2}, "\\x1b"),
     ("bad shape text", check("X", "X", "--shape", "X=3y3"), {2}, "shape"),
     ("zero size", check("X", "X", "--shape", "X=0x3"), {2}, "at least 1"),
+    ("100 kB identity id", ["show", "a" * 100_000], {2}, "more characters"),
+    ("100 kB shape", check("X", "X", "--shape", "X=" + "a" * 100_000), {2}, "more characters"),
     ("json passing check", check("X", "X", "--json"), {0}, '"margin": "inf"'),
     # -- catalog files a contributor might send (written to a directory, loaded with MATREF_CATALOG)
     ("yaml alias bomb", {"catalog": "title: t\nintro: &a [x, x, x, x, x, x, x, x, x]\n"
@@ -104,13 +106,13 @@ HOSTILE = [
 
 
 @contextlib.contextmanager
-def guarded():
-    """Fail (instead of hanging or exhausting the machine) past HANG_SECONDS or MEMORY_HEADROOM."""
+def guarded(seconds: int = HANG_SECONDS):
+    """Fail (instead of hanging or exhausting the machine) past ``seconds`` or MEMORY_HEADROOM."""
     def on_alarm(signum, frame):
-        raise TimeoutError(f"no answer within {HANG_SECONDS} s")
+        raise TimeoutError(f"no answer within {seconds} s")
 
     old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(HANG_SECONDS)
+    signal.alarm(seconds)
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     try:
         with open("/proc/self/statm") as fh:

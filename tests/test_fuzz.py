@@ -30,6 +30,7 @@ from matref.loader import load_yaml
 from matref.schema import family_from_yaml
 
 RANDOM = os.environ.get("MATREF_FUZZ") == "random"
+FUZZ_SECONDS = 30  # per example: a hang guard (the slowest examples take about a second)
 EXAMPLES = int(os.environ.get("MATREF_FUZZ_EXAMPLES", "0")) or None
 settings.register_profile("matref", derandomize=not RANDOM, database=None, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
@@ -95,7 +96,7 @@ def test_an_expression_is_never_refuted_against_itself(expr, shapes, seed):
     """Grammar-generated expressions over every operator and function, with random shapes: the
     claim ``e = e.T.T`` is true wherever e is defined, so the verdict is holds or undecided (or the
     request is refused as bad input), never a refutation and never a crash."""
-    with guarded():
+    with guarded(FUZZ_SECONDS):
         try:
             report = matref.check(lhs=expr, rhs=f"({expr}).T.T", shapes=shapes, trials=3, seed=seed)
         except MatrefError:
@@ -108,7 +109,7 @@ def test_an_expression_is_never_refuted_against_itself(expr, shapes, seed):
 def test_a_jacobian_of_random_functions_ends_cleanly(expr, wrt, seed):
     """Derivative claims with random f (the claim is a guess, so any verdict may be right): the
     request ends in a verdict or matref's own error."""
-    with guarded():
+    with guarded(FUZZ_SECONDS):
         try:
             report = matref.check(f=f"vec({expr})", wrt=wrt, jacobian=f"kron(I, {expr})", trials=3, seed=seed)
         except MatrefError:
@@ -131,7 +132,7 @@ def test_the_command_line_ends_with_a_status(argv):
     out, err = io.StringIO(), io.StringIO()
     import contextlib
 
-    with guarded(), contextlib.redirect_stderr(err):
+    with guarded(FUZZ_SECONDS), contextlib.redirect_stderr(err):
         code = main(argv, out=out)
     assert code in (0, 1, 2, 3), err.getvalue()
     assert "internal error" not in err.getvalue()
@@ -146,7 +147,7 @@ VALUES = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**30), st.floats
 @given(st.fixed_dictionaries({}, optional={k: VALUES for k in ["f", "wrt", "grad", "lhs", "rhs", "assume", "shapes",
                                                                 "trials", "seed", "hessian", "limits"]}))
 def test_the_python_api_raises_only_its_own_errors(kwargs):
-    with guarded():
+    with guarded(FUZZ_SECONDS):
         try:
             matref.check(**kwargs)
         except MatrefError:
@@ -167,7 +168,7 @@ def _load(text: str, tmp: Path):
 @examples(300)
 @given(st.text(alphabet=YAMLISH, max_size=300))
 def test_random_yaml_loads_or_is_refused(tmp_path_factory, text):
-    with guarded():
+    with guarded(FUZZ_SECONDS):
         try:
             _load(text, tmp_path_factory.mktemp("y"))
         except CatalogError:
@@ -209,7 +210,7 @@ def test_a_family_with_one_value_replaced_is_loaded_or_refused_with_its_location
     parent, key = path[-1]
     parent[key] = data.draw(JUNK)
     text = yaml.safe_dump(family, sort_keys=False, allow_unicode=True)
-    with guarded():
+    with guarded(FUZZ_SECONDS):
         try:
             _load(text, tmp_path_factory.mktemp("f"))
         except CatalogError as e:
