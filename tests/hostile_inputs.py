@@ -95,7 +95,7 @@ HOSTILE = [
                          + "".join(f"k{i}: &a{i} [*{'a' if i == 0 else f'a{i - 1}'}, *{'a' if i == 0 else f'a{i - 1}'}]\n"
                                    for i in range(30))}, {2}, "aliases"),
     ("yaml python tag", {"catalog": "title: !!python/object/apply:os.system ['echo pwned']\n"}, {2}, "python"),
-    ("yaml 1e5 brackets", {"catalog": "[" * 100_000}, {2}, "nested"),
+    ("yaml 1e5 brackets", {"catalog": "[" * 100_000}, {2}, "nest"),
     ("yaml nan", {"catalog": "title: t\nidentities:\n- id: f.x\n  value: .nan\n"}, {2}, "f.x"),
     ("yaml non-utf8", {"catalog": b"title: t\nidentities:\n- id: f.y\n  title: caf\xe9\n"}, {2}, "f.y"),
     ("yaml /dev/zero", {"catalog": Path("/dev/zero")}, {2}, "regular file"),
