@@ -10,22 +10,21 @@ import dataclasses
 from dataclasses import dataclass, field
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 @dataclass(frozen=True)
 class Node:
     span: tuple[int, int] = field(default=(0, 0), compare=False, repr=False, kw_only=True)
 
     def children(self) -> tuple["Node", ...]:
-        return tuple(
-            getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if isinstance(getattr(self, f.name), Node)
-        ) + tuple(
-            c
-            for f in dataclasses.fields(self)
-            if isinstance(getattr(self, f.name), tuple)
-            for c in getattr(self, f.name)
-            if isinstance(c, Node)
-        )
+        """Node-valued fields in order, then the nodes inside tuple-valued fields."""
+        names = _FIELDS.get(type(self))
+        if names is None:  # dataclasses.fields() on every call made walking trees the cost of loading
+            names = _FIELDS[type(self)] = tuple(f.name for f in dataclasses.fields(self) if f.name != "span")
+        values = [getattr(self, n) for n in names]
+        return tuple(v for v in values if isinstance(v, Node)) + tuple(
+            c for v in values if isinstance(v, tuple) for c in v if isinstance(c, Node))
 
     def __str__(self) -> str:  # the expression in matref's own syntax
         from matref.expr.to_source import to_source
