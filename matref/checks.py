@@ -344,9 +344,9 @@ def _in_space(ident, claim: Bounded | None, props, x, tol) -> list[Measurement]:
 
 
 def _claimed(ident, values, sizes, b, v, claim_spread: float = 0.0, rng=None, lazy=None):
-    """What the claim says ``d/dt f(X + t V)`` is, the size it is relative to, its worst-case
-    rounding bound and its realistic rounding (``claim_spread``: that of the claimed matrix).
-    ``lazy``: the claimed Jacobian applied to the direction without being formed."""
+    """What the claim says ``d/dt f(X + t V)`` is, its worst-case rounding bound and its realistic
+    rounding (``claim_spread``: that of the claimed matrix). ``lazy``: the claimed Jacobian
+    applied to the direction without being formed."""
     kind = ident.kind
     if kind == "differential" or lazy is not None:
         typed, name = ((ident.typed[ident.roles[1]], ident.direction) if lazy is None
@@ -356,25 +356,25 @@ def _claimed(ident, values, sizes, b, v, claim_spread: float = 0.0, rng=None, la
         with_dir[name] = v
         c = bounded(typed, with_dir, at)
         spread = perturbed_spread(typed, with_dir, at, rng if rng is not None else np.random.default_rng(0))
-        return c.value, frob(c.value), c.fro, spread
+        return c.value, c.fro, spread
     c = b[ident.roles[1]]
     m, err = c.value, c.fro
     nv = frob(v)
     if kind == "gradient":
         val = inner(m, v)
         rounding = gamma(v.size) * abs(inner(np.abs(m), np.abs(v)))
-        return np.array([[val]]), frob(m) * nv, err * nv + rounding, claim_spread * nv + rounding
+        return np.array([[val]]), err * nv + rounding, claim_spread * nv + rounding
     if kind == "symmetric_partials":
         # Partials with respect to the free entries x_ij, i <= j: df = sum_{i<=j} P_ij dx_ij.
         tri = np.triu(m)
         val = inner(tri, v)
         rounding = gamma(v.size) * abs(inner(np.abs(tri), np.abs(v)))
-        return np.array([[val]]), frob(tri) * nv, err * nv + rounding, claim_spread * nv + rounding
+        return np.array([[val]]), err * nv + rounding, claim_spread * nv + rounding
     vv = v.reshape(-1, 1, order="F")
     scale_m = float(np.max(np.abs(m))) or 1.0
     out = scale_m * ((m / scale_m) @ vv)
     rounding = gamma(v.size) * frob(np.abs(m) @ np.abs(vv))
-    return out, frob(m) * nv, err * nv + rounding, claim_spread * nv + rounding
+    return out, err * nv + rounding, claim_spread * nv + rounding
 
 
 def _first_order(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng, lazy=None) -> list[Measurement]:
@@ -385,19 +385,27 @@ def _first_order(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng, lazy=N
         obs, noise_obs = _guarded(oracle.first, v)
         if ident.kind == "jacobian":
             obs = obs.reshape(-1, 1, order="F")
-        claimed, size, noise_claim, spread_claim = _claimed(ident, values, sizes, b, v, spread, rng, lazy)
-        runs.append((v, obs, noise_obs, claimed, size, noise_claim, spread_claim))
-    # The scale of every comparison is the largest response over the directions (an estimate of
-    # ||J|| ||V|| that the values themselves give), so a direction with a near-zero derivative is
-    # not judged against zero, and a wrong claim cannot exploit it: the direction that inflates
-    # the scale fails itself. Not ||claim||_F ||V||: along a random direction the response is
-    # about 1/sqrt(numel) of that, which would let a claim 1e-6 off pass at large sizes.
-    operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _, _ in runs)
+        claimed, noise_claim, spread_claim = _claimed(ident, values, sizes, b, v, spread, rng, lazy)
+        runs.append((v, obs, noise_obs, claimed, noise_claim, spread_claim))
+    return _compare_runs(runs, tol.derivative, "direction", lambda v: _second_opinion(oracle.first_again, v, ident.kind))
+
+
+def _compare_runs(runs, rtol: float, label: str, again) -> list[Measurement]:
+    """Judge ``(direction, observed, its noise, claimed, its noise, its spread)`` runs of one instance.
+
+    The scale of every comparison is the largest response over the directions (an estimate of
+    ||J|| ||V|| that the values themselves give), so a direction with a near-zero derivative is
+    not judged against zero, and a wrong claim cannot exploit it: the direction that inflates the
+    scale fails itself. Not ||claim||_F ||V||: along a random direction the response is about
+    1/sqrt(numel) of that, which would let a claim 1e-6 off pass at large sizes. ``again(v)``
+    is the second, independent derivative that must confirm a failure.
+    """
+    operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _ in runs)
     out = []
-    for k, (v, obs, noise_obs, claimed, size, noise_claim, spread_claim) in enumerate(runs):
+    for k, (v, obs, noise_obs, claimed, noise_claim, spread_claim) in enumerate(runs):
         scale = max(frob(obs), frob(claimed), operator)
-        out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, tol.derivative,
-                            f"direction {k + 1}", lambda: _second_opinion(oracle.first_again, v, ident.kind)))
+        out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, rtol,
+                            f"{label} {k + 1}", lambda v=v: again(v)))
     return out
 
 
@@ -451,15 +459,9 @@ def _hessian(ident, values, sizes, b, oracle: Oracle, dirs, tol, rng) -> list[Me
         claimed = s * (vv.T @ (h / s) @ vv)
         nv2 = frob(v) ** 2
         rounding = gamma(h.size) * float(np.sum(np.abs(vv).T @ np.abs(h) @ np.abs(vv)))
-        runs.append((v, obs, noise_obs, claimed, frob(h) * nv2, herr * nv2 + rounding, spread * nv2 + rounding))
-    operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _, _ in runs)  # see _first_order
-    out = []
-    for k, (v, obs, noise_obs, claimed, size, noise_claim, spread_claim) in enumerate(runs):
-        scale = max(frob(obs), frob(claimed), operator)
-        out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, tol.second,
-                            f"second derivative along direction {k + 1}",
-                            lambda: _guarded(oracle.second_again, v)))
-    return out
+        runs.append((v, obs, noise_obs, claimed, herr * nv2 + rounding, spread * nv2 + rounding))
+    return _compare_runs(runs, tol.second, "second derivative along direction",
+                         lambda v: _guarded(oracle.second_again, v))
 
 
 def _hessian_applied(ident, values, sizes, lazy, oracle: Oracle, dirs, tol, rng) -> list[Measurement]:
@@ -493,12 +495,7 @@ def _hessian_applied(ident, values, sizes, lazy, oracle: Oracle, dirs, tol, rng)
     for k, v in enumerate(dirs):
         obs, noise_obs = _guarded(oracle.second, v)
         hv, sv = (hv, sv) if k == 0 else times(v)
-        value, size, noise_claim, spread_claim = form(v, hv, sv)
+        value, _, noise_claim, spread_claim = form(v, hv, sv)
         runs.append((v, obs, noise_obs, np.array([[value]]), noise_claim, spread_claim))
-    operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _ in runs)  # see _first_order
-    for k, (v, obs, noise_obs, claimed, noise_claim, spread_claim) in enumerate(runs):
-        scale = max(frob(obs), frob(claimed), operator)
-        out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, tol.second,
-                            f"second derivative along direction {k + 1}",
-                            lambda v=v: _guarded(oracle.second_again, v)))
-    return out
+    return out + _compare_runs(runs, tol.second, "second derivative along direction",
+                               lambda v: _guarded(oracle.second_again, v))
