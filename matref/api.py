@@ -58,19 +58,19 @@ def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     """Build a one-off Identity from expression strings (see :func:`check`)."""
     claims = {"grad": grad, "jacobian": jacobian, "differential": differential, "hessian": hessian,
               "partials": partials}
+    by_claim = {k.claim: k.name for k in KINDS.values() if k.name != "equality"}
     given = [k for k, v in claims.items() if v is not None]
+    options = ", ".join(f"--{c}" for c in by_claim)
     if lhs is not None or rhs is not None:
         if f is not None or wrt is not None or given or lhs is None or rhs is None:
             raise MatrefError("an equality takes exactly --lhs and --rhs (and no --f, --wrt, --grad, ...)")
         kind = "equality"
     else:
         if f is None or wrt is None or len(given) != 1:
-            raise MatrefError("give --f EXPR --wrt NAME and exactly one of --grad, --jacobian, "
-                              "--differential, --hessian, --partials; or --lhs EXPR --rhs EXPR")
-        kind = {"grad": "gradient", "jacobian": "jacobian", "differential": "differential",
-                "hessian": "hessian", "partials": "symmetric_partials"}[given[0]]
+            raise MatrefError(f"give --f EXPR --wrt NAME and exactly one of {options}; or --lhs EXPR --rhs EXPR")
+        kind = by_claim[given[0]]
     values = {"f": f, "lhs": lhs, "rhs": rhs, **claims}
-    statement = tuple((role, values[role]) for role in KINDS[kind])
+    statement = tuple((role, values[role]) for role in KINDS[kind].roles)
     for role, text in statement:
         if not isinstance(text, str):
             raise MatrefError(f"--{role} must be an expression string, not {type(text).__name__}")

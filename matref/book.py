@@ -34,6 +34,7 @@ from matref.catalog import DEFAULT_DIR, Catalog, Family, catalog
 from matref.expr.dims import Prod, Var
 from matref.expr.to_latex import symbol_latex
 from matref.identity import Identity
+from matref.schema import KINDS
 
 GENERATED_DIR = "identities"
 """Folder of ``book/`` that receives the generated pages (git-ignored, rewritten every build)."""
@@ -75,12 +76,7 @@ def assumption_words(prop: str) -> str:
     """How a condition reads in the book; the library's own description for a new one."""
     return ASSUMPTION_WORDS.get(prop) or vocab.VOCABULARY.get(prop, prop)
 
-KIND_WORDS = {
-    "gradient": ("gradient", "gradients"),
-    "jacobian": ("Jacobian", "Jacobians"),
-    "differential": ("differential", "differentials"),
-    "equality": ("equality", "equalities"),
-}
+KIND_WORDS = {k.name: (k.noun, k.plural) for k in KINDS.values()}
 
 
 # -- state hashes: what a page's executed output depends on -----------------------------------------
@@ -358,7 +354,7 @@ def identity_section(ident: Identity, cat: Catalog | None = None) -> str:
     # Former ids of merged duplicates keep their anchors, so old links land here.
     out = [f"({alias})=" for alias in ident.spec.aliases] + [f"({ident.id})=", f"## {ident.title}", "",
            f"```{{matref:identity}} {ident.id}", "```", ""]
-    meta = [f"`{ident.id}`", "erratum" if erratum else KIND_WORDS.get(ident.kind, (ident.kind,))[0]]
+    meta = [f"`{ident.id}`", "erratum" if erratum else KIND_WORDS[ident.kind][0]]
     meta.append(" · ".join(escape_markdown(source_text(s)) for s in ident.sources))
     meta.append(f"defined at {escape_markdown(ident.location)}")
     out += [" · ".join(meta), ""]
@@ -401,7 +397,7 @@ def family_page(family: Family, cat: Catalog | None = None, state: str | None = 
         key = "erratum" if is_erratum(ident) else ident.kind
         kinds[key] = kinds.get(key, 0) + 1
     words = {**KIND_WORDS, "erratum": ("erratum", "errata")}
-    counts = ", ".join(f"{n} {words.get(k, (k, k))[n > 1]}" for k, n in kinds.items())
+    counts = ", ".join(f"{n} {words[k][n > 1]}" for k, n in kinds.items())
     parts = [front_matter(), f"(family-{family.name})=", f"# {family.title}", ""]
     if family.intro:
         parts += [prose(family.intro, cat), ""]

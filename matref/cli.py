@@ -19,12 +19,12 @@ import sys
 from matref.assumptions import VOCABULARY
 from matref.errors import MatrefError, safe
 from matref.limits import DEFAULT, Limits, LimitError
+from matref.schema import KINDS
 
 COMMAND_TRIALS = 100_000
 """Trials one `matref verify` may run in all (the whole catalog at 5 trials is about 2,000)."""
 
-EXPRESSION_OPTIONS = ("--f", "--wrt", "--grad", "--jacobian", "--differential", "--hessian", "--partials",
-                      "--lhs", "--rhs", "--assume", "--shape")
+EXPRESSION_OPTIONS = ("--f", "--wrt", "--lhs", *(f"--{k.claim}" for k in KINDS.values()), "--assume", "--shape")
 
 
 def _join_values(argv: list[str]) -> list[str]:
@@ -73,18 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema of the catalog's YAML files")
 
     chk = sub.add_parser("check", help="verify your own derivative or equality",
-                         description="Verify a derivative (--f, --wrt and one of --grad, --jacobian, "
-                                     "--differential, --hessian, --partials) or an equality (--lhs, --rhs). "
-                                     "Exit status: 0 holds, 1 does not hold, 3 undecided, 2 bad input.")
+                         description="Verify a derivative (--f, --wrt and one of "
+                                     + ", ".join(f"--{k.claim}" for k in KINDS.values() if k.name != "equality")
+                                     + ") or an equality (--lhs, --rhs). Exit status: 0 holds, 1 does not "
+                                     "hold, 3 undecided, 2 bad input or refused.")
     chk.add_argument("--f", help="the function, e.g. 'tr(A @ X @ B)'")
     chk.add_argument("--wrt", help="the variable, e.g. X")
-    chk.add_argument("--grad", help="claimed gradient, shaped like the variable")
-    chk.add_argument("--jacobian", help="claimed d vec(f) / d vec(wrt), numerator layout, column-major")
-    chk.add_argument("--differential", help="claimed differential, written with d<wrt>, e.g. -inv(X) @ dX @ inv(X)")
-    chk.add_argument("--hessian", help="claimed Hessian d^2 f / d vec(wrt) d vec(wrt)^T")
-    chk.add_argument("--partials", help="for a symmetric variable: the partials with respect to its free entries")
     chk.add_argument("--lhs", help="left side of an equality")
-    chk.add_argument("--rhs", help="right side of an equality")
+    for kind in KINDS.values():  # one option per kind of claim
+        chk.add_argument(f"--{kind.claim}", help=kind.help)
     chk.add_argument("--assume", action="append", default=[], metavar="NAME=PROP",
                      help="assumption on a symbol (" + ", ".join(VOCABULARY) + "); repeatable")
     chk.add_argument("--shape", action="append", default=[], metavar="NAME=RxC",
@@ -255,8 +252,8 @@ def cmd_check(args, out) -> int:
     from matref.api import build
     from matref.verify import verify
 
-    ident = build(args.f, args.wrt, args.grad, args.jacobian, args.differential, args.lhs, args.rhs,
-                  args.assume, args.shape, args.hessian, args.partials)
+    claims = {k.claim: getattr(args, k.claim) for k in KINDS.values()}
+    ident = build(f=args.f, wrt=args.wrt, lhs=args.lhs, assume=args.assume, shapes=args.shape, **claims)
     report = verify(ident, trials=args.trials, seed=args.seed, limits=_limits(args), max_size=args.max_size)
     if args.json:
         json.dump(report.to_dict(), out, indent=1, allow_nan=False)

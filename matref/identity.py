@@ -81,7 +81,7 @@ class Identity:
                 trees[role] = parse(text)
             except ExprError as e:
                 self._fail(f"{role}: {e}", role)
-        first, claim = KINDS[spec.kind]
+        first, claim = KINDS[spec.kind].roles
         used = N.symbols(trees[first])
         direction = f"d{spec.wrt}" if spec.kind == "differential" else None
         extra = [n for n in N.symbols(trees[claim]) if n not in used and n != direction]
@@ -365,7 +365,7 @@ class Identity:
     notes = property(lambda self: self.spec.notes)
     derivation = property(lambda self: self.spec.derivation)
     tags = property(lambda self: self.spec.tags)
-    roles = property(lambda self: KINDS[self.spec.kind])
+    roles = property(lambda self: KINDS[self.spec.kind].roles)
     status = property(lambda self: self.spec.status)
 
     @cached_property

@@ -47,7 +47,7 @@ def catalog_schema() -> dict:
         "see": {"type": "array", "items": common_id},
     }
     variants = []
-    for kind, roles in KINDS.items():
+    for kind, roles in ((k.name, k.roles) for k in KINDS.values()):
         corrected = {"type": "object", "additionalProperties": False, "minProperties": 1,
                      "properties": {"symbols": common["symbols"], **{r: expr for r in roles}}}
         props = {**common, "kind": {"const": kind}, **{r: expr for r in roles},

@@ -14,15 +14,35 @@ from matref import assumptions
 from matref.errors import CatalogError
 from matref.loader import LocatedDict
 
-KINDS: dict[str, tuple[str, str]] = {
-    "gradient": ("f", "grad"),
-    "jacobian": ("f", "jacobian"),
-    "differential": ("f", "differential"),
-    "equality": ("lhs", "rhs"),
-    "hessian": ("f", "hessian"),
-    "symmetric_partials": ("f", "partials"),
-}
-"""For each kind, the roles of its two expressions (the function or left side, the claim)."""
+@dataclass(frozen=True)
+class Kind:
+    """One kind of claim: the roles of its two expressions (the function or left side, then the
+    claim, whose role is also its ``matref check`` option and :func:`matref.check` keyword) and
+    how the book names it."""
+
+    name: str
+    roles: tuple[str, str]
+    noun: str
+    plural: str
+    help: str  # the command line's help for the claim option
+
+    @property
+    def claim(self) -> str:
+        return self.roles[1]
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in [
+    Kind("gradient", ("f", "grad"), "gradient", "gradients", "claimed gradient, shaped like the variable"),
+    Kind("jacobian", ("f", "jacobian"), "Jacobian", "Jacobians",
+         "claimed d vec(f) / d vec(wrt), numerator layout, column-major"),
+    Kind("differential", ("f", "differential"), "differential", "differentials",
+         "claimed differential, written with d<wrt>, e.g. -inv(X) @ dX @ inv(X)"),
+    Kind("equality", ("lhs", "rhs"), "equality", "equalities", "right side of an equality"),
+    Kind("hessian", ("f", "hessian"), "Hessian", "Hessians", "claimed Hessian d^2 f / d vec(wrt) d vec(wrt)^T"),
+    Kind("symmetric_partials", ("f", "partials"), "set of free-entry partials", "sets of free-entry partials",
+         "for a symmetric variable: the partials with respect to its free entries"),
+]}
+"""Every kind of claim, one record each."""
 
 _ID = re.compile(r"[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9_]*\Z")
 _MC = re.compile(r"mc2012:(\d+)([a-z]?)\Z")
@@ -215,7 +235,7 @@ def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
     if kind not in KINDS:
         raise CatalogError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})",
                            str(Location(file, data.line_of("kind"))), ident)
-    roles = KINDS[kind]
+    roles = KINDS[kind].roles
     for other in (_ROLE_KEYS | {"wrt"}) - set(roles) - (
         {"wrt"} if kind != "equality" else set()
     ):

@@ -233,7 +233,7 @@ def test_numeric_expressions_are_accepted_as_text(tmp_path):
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_every_kind_requires_its_roles(tmp_path, kind):
-    first, claim = KINDS[kind]
+    first, claim = KINDS[kind].roles
     wrt = "" if kind == "equality" else "wrt: X\n"
     text = f"id: demo.k\ntitle: t\nkind: {kind}\n{first}: X\n{wrt}sources: [mc2012:1]\n"
     with pytest.raises(CatalogError) as info:
@@ -248,3 +248,28 @@ def test_family_from_yaml(tmp_path):
     assert fam.location == Location("demo.yaml", 1)
     assert [i.id for i in fam.identities] == [ID]
     assert fam.identities[0].location == Location("demo.yaml", line_of(BASE, "- id:") + 2)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_kind_is_served_everywhere(kind):
+    """A walk over the kind registry: each kind has book words, a command-line option, a keyword of
+    matref.check, a JSON-schema variant, and a page word in the counts of a family (a kind added
+    without these fails here, not in a user's hands)."""
+    import inspect
+
+    import matref
+
+    from matref import api, book, jsonschema
+    from matref.cli import _parser
+
+    k = KINDS[kind]
+    assert k.noun and k.plural and k.noun != k.plural and "_" not in k.noun + k.plural
+    assert book.KIND_WORDS[kind] == (k.noun, k.plural)
+    options = {a.dest for sub in _parser()._subparsers._group_actions[0].choices.values() for a in sub._actions}
+    assert set(k.roles) - {"f"} <= options
+    assert set(k.roles) <= set(inspect.signature(api.check).parameters)
+    assert kind in jsonschema.render()
+    catalog_kinds = {i.kind for i in matref.catalog()}
+    if kind in catalog_kinds:
+        family = next(f for f in matref.catalog().families if any(i.kind == kind for i in f))
+        assert (f" {k.plural}" in book.family_page(family)) or (f" {k.noun}" in book.family_page(family))
