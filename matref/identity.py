@@ -8,7 +8,7 @@ from functools import cached_property
 from matref import assumptions as assume_mod
 from matref.errors import CatalogError, ExprError, ShapeError
 from matref.expr import nodes as N
-from matref.expr.dims import Var, product
+from matref.expr.dims import Var
 from matref.expr.functions import ADD, ATOM
 from matref.expr.infer import Scope, Typed
 from matref.expr.parse import parse
@@ -115,35 +115,22 @@ class Identity:
         self.typed[claim] = self._infer(claim, trees[claim])
         u = scope.unifier
         fshape, cshape = self.typed[first].shape, self.typed[claim].shape
-        if spec.kind in ("gradient", "hessian", "symmetric_partials"):
-            if not u.is_scalar(fshape) and not (u.unify(fshape[0], 1) and u.unify(fshape[1], 1)):
-                self._fail(f"f must be scalar for a {spec.kind}, but it is {scope.show(fshape)}", "f")
-            want = wrt_shape
-            if spec.kind == "hessian":
-                want = (product(*wrt_shape), product(*wrt_shape))
-            if spec.kind == "symmetric_partials" and "symmetric" not in self.sampling_assumptions(spec.wrt):
-                self._fail(f"symmetric_partials needs {spec.wrt} assumed symmetric", "wrt")
-        elif spec.kind == "jacobian":
-            want = (product(*fshape), product(*wrt_shape))
-        else:
-            want = fshape
+        kind = KINDS[spec.kind]
+        if kind.scalar_f and not u.is_scalar(fshape) and not (u.unify(fshape[0], 1) and u.unify(fshape[1], 1)):
+            self._fail(f"f must be scalar for a {spec.kind}, but it is {scope.show(fshape)}", "f")
+        if spec.kind == "symmetric_partials" and "symmetric" not in self.sampling_assumptions(spec.wrt):
+            self._fail(f"symmetric_partials needs {spec.wrt} assumed symmetric", "wrt")
+        want = kind.shape(fshape, wrt_shape)
+        what = kind.shape_words.format(wrt=spec.wrt)
         if not (u.unify(cshape[0], want[0], claim) and u.unify(cshape[1], want[1], claim)):
-            what = {"gradient": f"the shape of {spec.wrt}", "jacobian": "(numel f) x (numel wrt)",
-                    "differential": "the shape of f", "equality": "the shape of lhs",
-                    "hessian": "(numel wrt) x (numel wrt)",
-                    "symmetric_partials": f"the shape of {spec.wrt}"}[spec.kind]
             self._fail(f"{claim} is {scope.show(cshape)} but must have {what}, {scope.show(want)}", claim)
         if scope.settle():
-            what = {"jacobian": "(numel f) x (numel wrt)", "hessian": "(numel wrt) x (numel wrt)"}.get(
-                spec.kind, "the shape of its counterpart")
             self._fail(f"{claim} is {scope.show(cshape)} but must be {what}, {scope.show(want)}", claim)
         for a, b, where in u.deferred:
             ra, rb = u.resolve(a), u.resolve(b)
             if isinstance(ra, int) and isinstance(rb, int) and ra != rb:
                 self._fail(f"sizes {ra} and {rb} must be equal", claim)
         if u.deferred and not self._sizes_exist():
-            what = {"jacobian": "(numel f) x (numel wrt)", "hessian": "(numel wrt) x (numel wrt)"}.get(
-                spec.kind, "the shape its kind requires")
             self._fail(f"{claim} is {scope.show(cshape)} but must be {what}, {scope.show(want)}: "
                        "no sizes make these equal", claim)
         self.names = all_names

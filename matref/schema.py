@@ -9,9 +9,11 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from matref import assumptions
 from matref.errors import CatalogError
+from matref.expr.dims import product
 from matref.loader import LocatedDict
 
 @dataclass(frozen=True)
@@ -25,6 +27,9 @@ class Kind:
     noun: str
     plural: str
     help: str  # the command line's help for the claim option
+    scalar_f: bool  # f must be 1x1
+    shape: Callable  # (shape of f or lhs, shape of wrt) -> the shape the claim must have
+    shape_words: str  # that shape in words; {wrt} is the variable
 
     @property
     def claim(self) -> str:
@@ -32,15 +37,21 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in [
-    Kind("gradient", ("f", "grad"), "gradient", "gradients", "claimed gradient, shaped like the variable"),
+    Kind("gradient", ("f", "grad"), "gradient", "gradients", "claimed gradient, shaped like the variable",
+         True, lambda f, w: w, "the shape of {wrt}"),
     Kind("jacobian", ("f", "jacobian"), "Jacobian", "Jacobians",
-         "claimed d vec(f) / d vec(wrt), numerator layout, column-major"),
+         "claimed d vec(f) / d vec(wrt), numerator layout, column-major",
+         False, lambda f, w: (product(*f), product(*w)), "(numel f) x (numel wrt)"),
     Kind("differential", ("f", "differential"), "differential", "differentials",
-         "claimed differential, written with d<wrt>, e.g. -inv(X) @ dX @ inv(X)"),
-    Kind("equality", ("lhs", "rhs"), "equality", "equalities", "right side of an equality"),
-    Kind("hessian", ("f", "hessian"), "Hessian", "Hessians", "claimed Hessian d^2 f / d vec(wrt) d vec(wrt)^T"),
+         "claimed differential, written with d<wrt>, e.g. -inv(X) @ dX @ inv(X)",
+         False, lambda f, w: f, "the shape of f"),
+    Kind("equality", ("lhs", "rhs"), "equality", "equalities", "right side of an equality",
+         False, lambda f, w: f, "the shape of lhs"),
+    Kind("hessian", ("f", "hessian"), "Hessian", "Hessians", "claimed Hessian d^2 f / d vec(wrt) d vec(wrt)^T",
+         True, lambda f, w: (product(*w), product(*w)), "(numel wrt) x (numel wrt)"),
     Kind("symmetric_partials", ("f", "partials"), "set of free-entry partials", "sets of free-entry partials",
-         "for a symmetric variable: the partials with respect to its free entries"),
+         "for a symmetric variable: the partials with respect to its free entries",
+         True, lambda f, w: w, "the shape of {wrt}"),
 ]}
 """Every kind of claim, one record each."""
 
