@@ -168,8 +168,7 @@ class Identity:
             return True  # too many to enumerate; sampling will report it if it happens
         # Small sizes, and the divisors of the fixed sizes the constraints involve (a declared
         # 60x60 X makes kron(I, A) 60*size(I) square only at size(I) = 60).
-        constants = {abs(f) for a, b, _ in u.deferred for d in (u.resolve(a), u.resolve(b))
-                     for f in (d.factors if hasattr(d, "factors") else (d,)) if isinstance(f, int)}
+        constants = {abs(f) for a, b, _ in u.deferred for d in (a, b) for f in u.factors(d) if isinstance(f, int)}
         candidates = set(range(1, 7))
         for c in constants:
             if c <= 10**6:

@@ -262,8 +262,7 @@ def _solve_products(ident, sizes: dict[Var, int]) -> dict[Var, int]:
     for _ in range(3):
         for a, b, _where in u.deferred:
             for this, other in ((a, b), (b, a)):
-                d = u.resolve(this)
-                factors = d.factors if hasattr(d, "factors") else (d,)
+                factors = u.factors(this)
                 unknown = [f for f in factors if isinstance(f, Var) and f in sizes]
                 fixed_here = [f for f in factors if isinstance(f, Var) and f not in sizes]
                 if len(unknown) != 1 or fixed_here:
@@ -279,8 +278,7 @@ def _solve_products(ident, sizes: dict[Var, int]) -> dict[Var, int]:
 
 
 def _free_elsewhere(u, v: Var, other) -> bool:
-    d = u.resolve(other)
-    return all(f is not v for f in (d.factors if hasattr(d, "factors") else (d,)))
+    return all(f is not v for f in u.factors(other))
 
 
 def _fits(ident, sizes: dict[Var, int]) -> bool:

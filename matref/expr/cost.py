@@ -26,10 +26,7 @@ from matref.expr.infer import Typed
 
 def _compile(u, d) -> tuple[int, tuple]:
     """A dimension as ``(constant, free variables)``: its value is the constant times their sizes."""
-    d = u.resolve(d)
-    if isinstance(d, int):
-        return d, ()
-    factors = d.factors if hasattr(d, "factors") else (d,)
+    factors = u.factors(d)
     const = math.prod(f for f in factors if isinstance(f, int))
     return const, tuple(f for f in factors if not isinstance(f, int))
 

@@ -114,6 +114,11 @@ class Unifier:
             return Prod(((const,) if const != 1 else ()) + tuple(vars_))
         return d
 
+    def factors(self, d: Dim) -> tuple:
+        """The factors of ``d`` once resolved: constants and free variables."""
+        d = self.resolve(d)
+        return d.factors if isinstance(d, Prod) else (d,)
+
     def is_one(self, d: Dim) -> bool:
         return self.resolve(d) == 1
 
