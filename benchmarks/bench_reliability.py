@@ -3,7 +3,7 @@
 1. Every identity of the catalog over many seeds (default 1,000) with sizes up to 12: false
    failures (a proved identity refuted: target 0), undecided verdicts, errata not confirmed, and
    the worst error/tolerance ratio of any passing trial (how close a true formula came to failing).
-2. Mutation testing with the wide set of wrong variants (``matref.mutate.mutants(wide=True)``:
+2. Mutation testing with the wide set of wrong variants (``matref.engine.mutate.mutants(wide=True)``:
    inverse for inverse-transpose, dropped terms, symmetric-only shortcuts, the claim scaled by
    1 +- 1e-6, besides the usual ones) under several seeds: the kill rate, and the smallest
    error/tolerance ratio of a refuted variant. The separation is the gap between the two ratios.
@@ -51,7 +51,7 @@ def _catalog_run(task):
 def _mutant_run(task):
     ident_id, seed, max_size = task
     import matref
-    from matref import mutate
+    from matref.engine import mutate
 
     ident = matref.get(ident_id)
     target = ident.corrected if ident.status == "erratum" else ident

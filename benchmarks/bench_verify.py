@@ -21,8 +21,8 @@ import numpy as np  # noqa: E402
 
 import matref  # noqa: E402
 from matref import checks, mutate, sampling  # noqa: E402
-from matref.api import build  # noqa: E402
-from matref.catalog import DEFAULT_DIR, load_catalog  # noqa: E402
+from matref.faces.api import build  # noqa: E402
+from matref.data.catalog import DEFAULT_DIR, load_catalog  # noqa: E402
 
 TARGETS = {  # seconds on the project's 2-core machines; the run fails if one is exceeded
     "load catalog": 5.0,
@@ -69,7 +69,7 @@ LARGE_IDS = ["determinant.grad_det", "determinant.grad_logdet", "determinant.dif
 
 def large_n(sizes):
     """Each identity at fixed n: the true form must hold; each mutant that is not equivalent must fail."""
-    from matref.api import check
+    from matref.faces.api import check
 
     rows = []
     for n in sizes:

@@ -1,6 +1,6 @@
 """Sphinx glue for the matref handbook (loaded by conf.py; the library never imports Sphinx).
 
-- ``config-inited``: write the generated pages (``matref.book``) into ``book/identities/``,
+- ``config-inited``: write the generated pages (``matref.faces.book``) into ``book/identities/``,
   place the jupyter-cache database next to the output folder (created up front, so that
   ``-j 2`` workers do not race to create it), serve MathJax from the build rather than from a
   CDN, and run kernels over Unix sockets with a profile of their own.
@@ -40,7 +40,8 @@ MATHJAX_FILE = "mathjax/tex-svg-full.js"  # every TeX extension built in: nothin
 
 # -- generated pages -------------------------------------------------------------------------------
 def generate_pages(app, config) -> None:
-    from matref import MatrefError, book
+    from matref import MatrefError
+    from matref.faces import book
 
     outdir = Path(app.srcdir) / book.GENERATED_DIR
     try:
@@ -225,7 +226,7 @@ class MatrefDomain(Domain):
 # -- what to re-read -------------------------------------------------------------------------------
 def outdated(app, env, added, changed, removed):
     """Pages to re-read although their source did not change."""
-    from matref import book
+    from matref.faces import book
 
     try:
         from myst_nb.sphinx_ import NbMetadataCollector

@@ -13,11 +13,11 @@ Examples
 False
 """
 
-from matref.api import check
-from matref.catalog import Catalog, Family, catalog, get
+from matref.faces.api import check
+from matref.data.catalog import Catalog, Family, catalog, get
 from matref.errors import CatalogError, ExprError, MatrefError, ShapeError
-from matref.identity import Identity
-from matref.verify import Report, verify
+from matref.data.identity import Identity
+from matref.engine.verify import Report, verify
 
 __all__ = ["catalog", "get", "check", "verify", "Catalog", "Family", "Identity", "Report",
            "MatrefError", "CatalogError", "ExprError", "ShapeError"]

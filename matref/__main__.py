@@ -2,6 +2,6 @@
 
 import sys
 
-from matref.cli import main
+from matref.faces.cli import main
 
 sys.exit(main())

@@ -2,7 +2,7 @@
 input or refused, 3 undecided; never 4, an internal error, and never a traceback or a hang).
 
 Each entry is ``(id, argv, expected exit statuses, what must be said)``. ``argv`` goes to
-``matref.cli.main`` in-process; a ``{catalog: ...}`` entry instead writes a catalog file first
+``matref.faces.cli.main`` in-process; a ``{catalog: ...}`` entry instead writes a catalog file first
 (see :func:`run`). Used by ``tests/test_hostile.py`` and by ``tools/hostile_report.py``, which
 prints the table with times.
 """
@@ -132,7 +132,7 @@ def guarded(seconds: int = HANG_SECONDS):
 
 def run(argv, tmp: Path) -> tuple[int, str, float]:
     """Run one entry in-process: its exit status, everything printed, and the seconds taken."""
-    from matref.cli import main
+    from matref.faces.cli import main
 
     env = {}
     if isinstance(argv, dict):

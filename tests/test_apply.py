@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import matref
-import matref.identity as identity_module
-from matref import mutate
+import matref.data.identity as identity_module
+from matref.engine import mutate
 from matref.expr.apply import Shapes, apply
 from matref.expr.cost import largest
 from matref.expr.infer import Scope
@@ -45,7 +45,7 @@ def test_applied_operator_equals_the_formed_one(text, shapes):
 
 
 def test_a_claim_without_structure_is_formed():
-    ident = matref.api.build(f="A @ x", wrt="x", jacobian="A")
+    ident = matref.faces.api.build(f="A @ x", wrt="x", jacobian="A")
     assert ident.applied is None
 
 

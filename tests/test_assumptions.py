@@ -1,10 +1,10 @@
-"""Unit tests for matref.assumptions: vocabulary, implications and weakening."""
+"""Unit tests for matref.data.assumptions: vocabulary, implications and weakening."""
 
 from __future__ import annotations
 
 import pytest
 
-from matref.assumptions import STRUCTURAL, VOCABULARY, closure, is_square, unknown, weaken
+from matref.data.assumptions import STRUCTURAL, VOCABULARY, closure, is_square, unknown, weaken
 
 
 def test_vocabulary_has_the_documented_words():
@@ -108,6 +108,6 @@ def test_every_implied_word_is_in_the_vocabulary():
 def test_assumptions_docstring_examples():
     import doctest
 
-    from matref import assumptions
+    from matref.data import assumptions
 
     assert doctest.testmod(assumptions).failed == 0

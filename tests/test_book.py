@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import matref
-from matref import book
-from matref.catalog import DEFAULT_DIR, load_catalog
+from matref.faces import book
+from matref.data.catalog import DEFAULT_DIR, load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 SLOW = os.environ.get("MATREF_BOOK_TESTS") == "1"

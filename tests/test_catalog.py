@@ -7,8 +7,8 @@ import re
 import pytest
 
 import matref
-from matref import assumptions
-from matref.catalog import cited_equations, cookbook_coverage
+from matref.data import assumptions
+from matref.data.catalog import cited_equations, cookbook_coverage
 
 CATALOG = matref.catalog()
 IDS = CATALOG.ids
@@ -60,7 +60,7 @@ def test_identity_metadata(ident_id):
     assert ident.title and ident.sources
     assert re.match(r"matref/identities/\w+\.yaml:\d+$", ident.location)
     path, line = ident.location.rsplit(":", 1)
-    text = (matref.catalog.__globals__["DEFAULT_DIR"].parent.parent / path).read_text().splitlines()
+    text = (matref.data.catalog.DEFAULT_DIR.parent.parent / path).read_text().splitlines()
     assert ident.id in text[int(line) - 1], "location must point at the identity's own entry"
     tex = ident.latex
     assert tex.count("{") == tex.count("}") and tex.count("\\left") == tex.count("\\right")
@@ -124,14 +124,14 @@ def test_every_inverse_and_divisor_is_justified_by_a_stated_hypothesis(ident_id)
     """No entry may claim "no conditions" while inverting something that can be singular: every
     inv/logdet argument and every scalar divisor is invertible or nonzero by an assumption or a
     condition (a printed erratum is quoted as printed; its corrected form must be justified)."""
-    from matref.conditions import unjustified
+    from matref.data.conditions import unjustified
 
     ident = proved_form(matref.get(ident_id))
     assert not unjustified(ident), f"{ident_id}: state as assumptions or conditions: {unjustified(ident)}"
 
 
 def test_the_justification_test_has_teeth():
-    from matref.conditions import unjustified
+    from matref.data.conditions import unjustified
 
     ident = matref.get("inverse.woodbury")
     bare = ident.__class__(__import__("dataclasses").replace(ident.spec, conditions=()))
@@ -143,7 +143,7 @@ def test_the_justification_test_has_teeth():
 
 def test_one_identity_one_entry():
     """No two entries make the same claim up to renaming of symbols (merged ones leave an alias)."""
-    from matref.duplicates import find_duplicates
+    from matref.data.duplicates import find_duplicates
 
     assert find_duplicates(CATALOG) == []
 
@@ -159,8 +159,8 @@ def test_merged_ids_still_resolve():
 def test_the_duplicate_finder_has_teeth():
     import dataclasses
 
-    from matref.duplicates import same_claim
-    from matref.identity import Identity
+    from matref.data.duplicates import same_claim
+    from matref.data.identity import Identity
 
     a = matref.get("trace.grad_axinvb")
     renamed = Identity(dataclasses.replace(a.spec, id="trace.copy", statement=(

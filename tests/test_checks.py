@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import matref
-from matref import checks
+from matref.engine import checks
 from matref.expr import functions
 
 
@@ -161,7 +161,7 @@ def test_the_analyticity_test_has_teeth(seed):
 
 
 def test_contour_oracle_ignores_constants_and_measures_its_error():
-    from matref.checks import Oracle
+    from matref.engine.checks import Oracle
 
     x = np.array([[2.0, 0.5], [0.3, 1.5]])
     v = np.array([[0.2, -0.7], [0.4, 0.1]])
@@ -175,7 +175,7 @@ def test_contour_oracle_ignores_constants_and_measures_its_error():
 
 def test_complex_step_falls_back_near_underflow():
     """A function of size 1e-300 would leave the complex step's imaginary parts subnormal."""
-    from matref.checks import Oracle
+    from matref.engine.checks import Oracle
 
     x = np.array([[2.0]])
     o = Oracle(lambda z: 1e-300 * z * z, x, analytic=True, smallest=1e-300)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import matref
-from matref import cli
+from matref.faces import cli
 
 
 def run(capsys, *argv):
@@ -111,7 +111,7 @@ def test_python_m_and_no_traceback_on_bad_input():
 
 def test_broken_catalog_is_reported_with_file_line_and_id(tmp_path):
     cat = tmp_path / "cat"
-    shutil.copytree(Path(matref.catalog.__globals__["DEFAULT_DIR"]), cat)
+    shutil.copytree(Path(matref.data.catalog.DEFAULT_DIR), cat)
     trace = cat / "trace.yaml"
     text = trace.read_text()
     assert "grad: A.T @ B.T\n" in text

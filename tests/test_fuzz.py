@@ -20,14 +20,14 @@ from hypothesis import strategies as st
 
 import matref
 from hostile_inputs import guarded
-from matref.catalog import DEFAULT_DIR
+from matref.data.catalog import DEFAULT_DIR
 from matref.errors import CatalogError, MatrefError
 from matref.expr.functions import FUNCTIONS
 from matref.expr.infer import Scope
 from matref.expr.parse import parse
-from matref.identity import Identity
-from matref.loader import load_yaml
-from matref.schema import family_from_yaml
+from matref.data.identity import Identity
+from matref.data.loader import load_yaml
+from matref.data.schema import family_from_yaml
 
 RANDOM = os.environ.get("MATREF_FUZZ") == "random"
 FUZZ_SECONDS = 30  # per example: a hang guard (the slowest examples take about a second)
@@ -127,7 +127,7 @@ OPTIONS = ["check", "verify", "list", "show", "schema", "--f", "--wrt", "--grad"
 @examples(200)
 @given(st.lists(st.one_of(st.sampled_from(OPTIONS), st.text(max_size=30)), max_size=8))
 def test_the_command_line_ends_with_a_status(argv):
-    from matref.cli import main
+    from matref.faces.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     import contextlib

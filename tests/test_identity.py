@@ -36,7 +36,7 @@ def test_numerator_layout_is_the_transpose_numerically():
 
     from matref.expr.to_numpy import numpy_function
 
-    from matref.verify import draw_in_domain
+    from matref.engine.verify import draw_in_domain
 
     checked = 0
     for ident in [i for i in matref.catalog() if i.kind in ("gradient", "jacobian")]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import matref
-from matref import jsonschema
-from matref.catalog import DEFAULT_DIR
-from matref.loader import load_yaml
+from matref.data import jsonschema
+from matref.data.catalog import DEFAULT_DIR
+from matref.data.loader import load_yaml
 
 
 def test_committed_schema_is_current():

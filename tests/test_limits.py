@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 import matref
-from matref import sampling
-from matref.api import build
+from matref.engine import sampling
+from matref.faces.api import build
 from matref.errors import MatrefError
 from matref.expr.cost import flops, largest
 from matref.expr.infer import Scope
 from matref.expr.parse import parse
-from matref.limits import Limits, LimitError, estimate
-from matref.verify import _smallest_sizes, draw_sizes
+from matref.engine.limits import Limits, LimitError, estimate
+from matref.engine.verify import _smallest_sizes, draw_sizes
 
 
 def test_estimates_count_entries_and_flops():

@@ -1,4 +1,4 @@
-"""Unit tests for matref.loader (strict YAML with line numbers) and catalog-level loading errors."""
+"""Unit tests for matref.data.loader (strict YAML with line numbers) and catalog-level loading errors."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from helpers import line_of
 
-from matref.catalog import DEFAULT_DIR, load_catalog
+from matref.data.catalog import DEFAULT_DIR, load_catalog
 from matref.errors import CatalogError, ExprError, MatrefError, ShapeError
-from matref.loader import LocatedDict, context, display_path, load_yaml
+from matref.data.loader import LocatedDict, context, display_path, load_yaml
 
 IDENTITY = """\
   - id: {family}.grad_axb

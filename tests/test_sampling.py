@@ -1,11 +1,11 @@
-"""Unit tests for matref.sampling: draws satisfy their assumptions, directions stay in the tangent space."""
+"""Unit tests for matref.engine.sampling: draws satisfy their assumptions, directions stay in the tangent space."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from matref.sampling import KAPPA, direction, draw, orthogonal, project, spectrum
+from matref.engine.sampling import KAPPA, direction, draw, orthogonal, project, spectrum
 
 SIZES = [1, 2, 3, 5, 8]
 TOL = 1e-10

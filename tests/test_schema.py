@@ -1,4 +1,4 @@
-"""Unit tests for matref.schema, and for statement errors found when a catalog's identities are built.
+"""Unit tests for matref.data.schema, and for statement errors found when a catalog's identities are built.
 
 Every error must name the file, the exact line and the identity id.
 """
@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from helpers import line_of
 
-from matref.catalog import load_catalog
+from matref.data.catalog import load_catalog
 from matref.errors import CatalogError
-from matref.loader import load_yaml
-from matref.schema import KINDS, Location, family_from_yaml, identity_from_yaml
+from matref.data.loader import load_yaml
+from matref.data.schema import KINDS, Location, family_from_yaml, identity_from_yaml
 
 ID = "demo.grad_axb"
 BASE = """\
@@ -259,8 +259,10 @@ def test_every_kind_is_served_everywhere(kind):
 
     import matref
 
-    from matref import api, book, jsonschema
-    from matref.cli import _parser
+    from matref.faces import api
+    from matref.faces import book
+    from matref.data import jsonschema
+    from matref.faces.cli import _parser
 
     k = KINDS[kind]
     assert k.noun and k.plural and k.noun != k.plural and "_" not in k.noun + k.plural

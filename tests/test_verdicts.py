@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import matref
-from matref import cli
+from matref.faces import cli
 from matref.errors import MatrefError
 
 SEEDS = range(100)
@@ -51,7 +51,7 @@ def test_holds_needs_an_informative_trial(seed):
 def test_without_an_informative_trial_there_is_no_verdict(monkeypatch, seed):
     import sys
 
-    V = sys.modules["matref.verify"]
+    V = sys.modules["matref.engine.verify"]
     real = V.draw_sizes
 
     def square_only(ident, rng, index=2, cap=None, bump=0, ordered=True, **kw):  # a drawer that never varies sizes
@@ -99,16 +99,16 @@ def test_an_unreachable_domain_is_its_own_outcome(capsys):
 
 
 def test_a_log_of_det_names_the_assumption_to_add():
-    from matref.domain import describe
+    from matref.data.domain import describe
     from matref.expr.rounding import OutOfDomain
-    from matref.verify import draw_instance
+    from matref.engine.verify import draw_instance
 
-    ident = matref.api.build(f="log(det(X))", wrt="X", grad="inv(X).T")
+    ident = matref.faces.api.build(f="log(det(X))", wrt="X", grad="inv(X).T")
     rng = np.random.default_rng(0)
     for _ in range(50):
         values, sizes, _ = draw_instance(ident, rng, 0)
         try:
-            matref.checks.domain_of(ident, values, sizes)
+            matref.engine.checks.domain_of(ident, values, sizes)
         except OutOfDomain as e:
             what, advice = describe(ident, e)
             assert "det(X) > 0" in what and "X=spd" in advice

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import matref
-from matref import cli
-from matref.verify import draw_instance, verify
+from matref.faces import cli
+from matref.engine.verify import draw_instance, verify
 
 
 def test_report_fields(seed):

@@ -2,7 +2,7 @@
 
 Two figures per expression: the number of entries of its largest sub-expression (memory) and
 the floating-point operations of one evaluation (time). The verifier refuses a request whose
-figures exceed :class:`matref.limits.Limits` instead of running into the machine's limits.
+figures exceed :class:`matref.engine.limits.Limits` instead of running into the machine's limits.
 
 Examples
 --------

@@ -2,7 +2,7 @@
 
 Every numpy implementation is the analytic continuation of the real function near real inputs
 (plain transposes, never conjugates; ``logdet`` keeps the sign of the real determinant), so the
-complex-step derivative in :mod:`matref.checks` is exact for every expression.
+complex-step derivative in :mod:`matref.engine.checks` is exact for every expression.
 """
 
 from __future__ import annotations

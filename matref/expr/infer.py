@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import singledispatch
 
-from matref.errors import ShapeError
+from matref.expr.errors import ShapeError
 from matref.expr import nodes as N
 from matref.expr.dims import Prod, Shape, Unifier, Var, show_shape
 from matref.expr.functions import FUNCTIONS, Mismatch

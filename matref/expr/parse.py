@@ -12,7 +12,7 @@ import re
 import warnings
 from functools import singledispatch
 
-from matref.errors import ExprError
+from matref.expr.errors import ExprError
 from matref.expr import nodes as N
 from matref.expr.functions import FUNCTIONS
 

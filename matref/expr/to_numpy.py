@@ -11,7 +11,7 @@ from functools import singledispatch
 
 import numpy as np
 
-from matref.errors import ShapeError
+from matref.expr.errors import ShapeError
 from matref.expr import nodes as N
 from matref.expr.dims import Var
 from matref.expr.functions import FUNCTIONS

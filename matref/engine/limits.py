@@ -16,17 +16,17 @@ trials         10,000                ``--trials`` above it is refused (a proof n
 =============  ====================  ==========================================================
 
 Expressions have their own limits (:mod:`matref.expr.parse`: 2,000 characters, 100 levels of
-nesting, exponents up to 64) and so do catalog files (:mod:`matref.loader`: 1 MB per file).
+nesting, exponents up to 64) and so do catalog files (:mod:`matref.data.loader`: 1 MB per file).
 
 Examples
 --------
 >>> import matref
->>> from matref.limits import Limits
+>>> from matref.engine.limits import Limits
 >>> matref.check(lhs="X @ X", rhs="X @ X", shapes={"X": "3000 x 3000"}, seed=0,
 ...              limits=Limits(entries=1_000_000))
 Traceback (most recent call last):
 ...
-matref.limits.LimitError: refused: X is 3000x3000 (9.0e+06 entries), over the limit of 1.0e+06 entries per array (raise it with --max-entries, or Limits(entries=...) in Python)
+matref.engine.limits.LimitError: refused: X is 3000x3000 (9.0e+06 entries), over the limit of 1.0e+06 entries per array (raise it with --max-entries, or Limits(entries=...) in Python)
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def as_limits(limits) -> Limits:
     if limits is None:
         return DEFAULT
     if not isinstance(limits, Limits):
-        raise MatrefError(f"limits must be a matref.limits.Limits, not {type(limits).__name__}")
+        raise MatrefError(f"limits must be a matref.engine.limits.Limits, not {type(limits).__name__}")
     return limits
 
 

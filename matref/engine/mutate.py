@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matref import sampling
+from matref.engine import sampling
 from matref.errors import MatrefError
 from matref.expr import nodes as N
 from matref.expr.to_numpy import bind_sizes, evaluate
@@ -120,9 +120,9 @@ def compare(original, mutant, role: str, seed: int = 0, instances: int = 3) -> s
     where a gradient is defined; a mutated equality is equivalent when it still holds.
     """
     from matref.errors import ShapeError
-    from matref.verify import draw_in_domain
+    from matref.engine.verify import draw_in_domain
 
-    from matref.checks import domain_of
+    from matref.engine.checks import domain_of
     from matref.expr.rounding import OutOfDomain
 
     rng = np.random.default_rng(seed)
@@ -174,7 +174,7 @@ class _as_inequivalent:
         return self
 
     def __exit__(self, kind, exc, tb):
-        from matref.checks import EVALUATION_ERRORS
+        from matref.engine.checks import EVALUATION_ERRORS
 
         return kind is not None and issubclass(kind, EVALUATION_ERRORS)
 
@@ -191,7 +191,7 @@ class Outcome:
 
 def run(ident, trials: int = 3, seed: int = 0, wide: bool = False, **verify_options) -> list[Outcome]:
     """Classify every mutant of ``ident``: a sound checker leaves no ``survived`` outcome.
-    ``verify_options`` go to :func:`matref.verify.verify` (``max_size``, ``limits``)."""
+    ``verify_options`` go to :func:`matref.engine.verify.verify` (``max_size``, ``limits``)."""
     outcomes = []
     for m in mutants(ident, wide):
         try:
@@ -205,7 +205,7 @@ def run(ident, trials: int = 3, seed: int = 0, wide: bool = False, **verify_opti
                       "undefined": "undefined wherever the identity is defined"}[verdict]
             outcomes.append(Outcome(m, verdict, detail))
             continue
-        from matref.verify import verify
+        from matref.engine.verify import verify
 
         report = verify(variant, trials=trials, seed=seed, explain_failure=False, fail_fast=True, **verify_options)
         status = {"holds": "survived", "fails": "killed", "undecided": "undecided"}[report.verdict]

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from matref import assumptions
+from matref.data import assumptions
 from matref.errors import CatalogError
 from matref.expr.dims import product
-from matref.loader import LocatedDict
+from matref.data.loader import LocatedDict
 
 @dataclass(frozen=True)
 class Kind:
@@ -202,7 +202,7 @@ def _symbols(data, loc: Location, ident: str) -> tuple[SymbolSpec, ...]:
 
 
 def _conditions(data, loc: Location, ident: str) -> tuple[tuple[str, str], ...]:
-    from matref.conditions import KINDS as CONDITION_KINDS
+    from matref.data.conditions import KINDS as CONDITION_KINDS
 
     if data is None:
         return ()
@@ -333,7 +333,7 @@ def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
 
 
 def family_from_yaml(data, name: str, file: str) -> FamilySpec:
-    """Parse a whole family file (already loaded with :func:`matref.loader.load_yaml`)."""
+    """Parse a whole family file (already loaded with :func:`matref.data.loader.load_yaml`)."""
     if not isinstance(data, dict):
         raise CatalogError("a catalog file must be a mapping with keys family, title, identities", file)
     loc = Location(file, data.line)

@@ -27,14 +27,15 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from matref import checks, sampling
-from matref.checks import FAIL, PASS, UNDECIDED, VACUOUS
+from matref.engine import checks
+from matref.engine import sampling
+from matref.engine.checks import FAIL, PASS, UNDECIDED, VACUOUS
 from matref.errors import MatrefError
 from matref.expr.dims import Var
 from matref.expr.rounding import OutOfDomain
 from matref.expr.to_numpy import evaluate
-from matref.limits import DEFAULT as DEFAULT_LIMITS
-from matref.limits import Limits, LimitError, as_limits, estimate, refusal
+from matref.engine.limits import DEFAULT as DEFAULT_LIMITS
+from matref.engine.limits import Limits, LimitError, as_limits, estimate, refusal
 
 MIN_TRIALS = 3
 MAX_SIZE_RETRIES = 200
@@ -372,7 +373,7 @@ def draw_instance(ident, rng: np.random.Generator, index: int = 2, cap: int | No
 
 def draw_in_domain(ident, rng: np.random.Generator, index: int = 0, cap: int | None = None, tries: int = MAX_DRAWS):
     """Like :func:`draw_instance`, but only an instance inside the domain of ``ident``'s
-    expressions (see :func:`matref.checks.domain_of`); None when ``tries`` draws all fall outside."""
+    expressions (see :func:`matref.engine.checks.domain_of`); None when ``tries`` draws all fall outside."""
     for draw in range(tries):
         sizes, _ = draw_sizes(ident, rng, index, cap, bump=draw // 6, ordered=draw < 4)
         values, sizes, shapes = _values(ident, rng, sizes)
@@ -486,7 +487,7 @@ def _trial(ident, index: int, trial_seed: int, limits: Limits = DEFAULT_LIMITS, 
 def domain_message(ident, exc: OutOfDomain, count: int, total: int) -> str:
     """"could not reach the domain: log(det(X)) needs det(X) > 0 on 40 of 40 draws; add --assume
     X=spd"-style text from the most frequent out-of-domain reason."""
-    from matref.domain import describe
+    from matref.data.domain import describe
 
     what, advice = describe(ident, exc)
     return (f"could not reach the domain: {what} on {count} of {total} draws"
@@ -532,8 +533,8 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
         On failure, add the elementwise comparison at a small failing instance.
     fail_fast : bool
         Stop at the first failing trial.
-    limits : matref.limits.Limits, optional
-        The request's budget; over it, :class:`~matref.limits.LimitError` before any work.
+    limits : matref.engine.limits.Limits, optional
+        The request's budget; over it, :class:`~matref.engine.limits.LimitError` before any work.
     max_size : int, optional
         Largest free size the trials draw (default 24; the distinct regime needs at least 2).
 
@@ -653,7 +654,7 @@ def _notes(ident, outcomes) -> tuple[str, ...]:
         skipped.update(o.skipped)
         examples.update(o.examples)
     if skipped and any(o.trial.verdict != UNDECIDED or o.trial.what != "domain" for o in outcomes):
-        from matref.domain import describe
+        from matref.data.domain import describe
 
         key, count = skipped.most_common(1)[0]
         what, _ = describe(ident, examples[key])

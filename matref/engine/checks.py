@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matref import sampling
+from matref.engine import sampling
 from matref.expr.bounds import bounded, perturbed_spread
 from matref.expr.rounding import Bounded, OutOfDomain, frob, gamma
 from matref.expr.to_numpy import evaluate

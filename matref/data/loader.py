@@ -180,7 +180,7 @@ def display_path(path: Path) -> str:
     """``path`` relative to the repository or package root when possible, for messages."""
     path = Path(path)
     try:
-        root = Path(__file__).resolve().parent.parent
+        root = Path(__file__).resolve().parent.parent.parent
         return str(path.resolve().relative_to(root))
     except ValueError:
         return str(path)

@@ -8,11 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from matref.errors import CatalogError, MatrefError
-from matref.identity import Identity
-from matref.loader import display_path, load_yaml
-from matref.schema import FamilySpec, family_from_yaml
+from matref.data.identity import Identity
+from matref.data.loader import display_path, load_yaml
+from matref.data.schema import FamilySpec, family_from_yaml
 
-DEFAULT_DIR = Path(__file__).parent / "identities"
+DEFAULT_DIR = Path(__file__).parent.parent / "identities"
 FAMILY_ORDER = ("linear", "quadratic", "trace", "determinant", "inverse", "vec")
 
 

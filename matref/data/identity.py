@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from functools import cached_property
 
-from matref import assumptions as assume_mod
+from matref.data import assumptions as assume_mod
 from matref.errors import CatalogError, ExprError, ShapeError
 from matref.expr import nodes as N
 from matref.expr.dims import Var
@@ -15,7 +15,7 @@ from matref.expr.parse import parse
 from matref.expr.to_latex import symbol_latex, to_latex, to_latex_prec
 from matref.expr.to_numpy import numpy_function
 from matref.expr.transform import tidy, transpose
-from matref.schema import KINDS, IdentitySpec
+from matref.data.schema import KINDS, IdentitySpec
 
 
 LAZY_ENTRIES = 100_000
@@ -217,7 +217,7 @@ class Identity:
     def _check_eigen_arguments(self) -> None:
         """eigval/eigvec are defined for symmetric matrices: the argument must be one by the
         stated assumptions, not merely on the sampled instances."""
-        from matref.symmetry import is_symmetric
+        from matref.data.symmetry import is_symmetric
 
         assumed = {s.name for s in self.spec.symbols if "symmetric" in assume_mod.closure(s.assume)}
         for role, typed in self.typed.items():
@@ -229,7 +229,7 @@ class Identity:
                                    "symmetric by the stated assumptions (assume it symmetric)", role)
 
     def _condition(self, cond):
-        from matref.conditions import Condition
+        from matref.data.conditions import Condition
 
         try:
             return Condition.build(cond, self.scope)
@@ -269,7 +269,7 @@ class Identity:
         """For a Jacobian or Hessian claim on a general variable: ``J @ vec(V)`` (or ``H @
         vec(V)`` and ``H @ vec(U)``) rewritten by :func:`matref.expr.apply.apply`; None when no
         rule removes the operator or the rewrite would constrain sizes the claim leaves free."""
-        from matref import sampling
+        from matref.engine import sampling
         from matref.expr.apply import Shapes, apply
 
         kind = self.spec.kind
@@ -317,7 +317,7 @@ class Identity:
     def inferred_domain(self) -> dict[str, str]:
         """Symbols sampled with positive entries because ``log``, ``sqrt`` or a fractional power
         of them appears (the expressions are undefined elsewhere), and why."""
-        from matref.domain import inferred_positive
+        from matref.data.domain import inferred_positive
 
         if not getattr(self, "infer_domain", True):
             return {}
@@ -356,7 +356,7 @@ class Identity:
 
     @cached_property
     def complex_step_safe(self) -> bool:
-        """Whether every function in f is an analytic continuation (see matref.checks)."""
+        """Whether every function in f is an analytic continuation (see matref.engine.checks)."""
         from matref.expr.functions import FUNCTIONS
 
         return all(FUNCTIONS[n.func].complex_step for n in N.walk(self.typed[self.roles[0]].node)
@@ -506,8 +506,8 @@ class Identity:
 
     # -- proof ---------------------------------------------------------------------------
     def verify(self, trials: int = 5, seed: int | None = None, rng=None, **options):
-        """Run the randomized numerical proof; see :func:`matref.verify.verify`."""
-        from matref.verify import verify
+        """Run the randomized numerical proof; see :func:`matref.engine.verify.verify`."""
+        from matref.engine.verify import verify
 
         return verify(self, trials=trials, seed=seed, rng=rng, **options)
 

@@ -1,9 +1,9 @@
 """The ``matref`` command: list, show, verify the catalog; check your own formula.
 
 Exit status: 0 when everything holds, 1 when a formula is refuted (a counterexample inside its
-domain), 2 for bad input or a request refused by a limit (:mod:`matref.limits`), 3 when the
+domain), 2 for bad input or a request refused by a limit (:mod:`matref.engine.limits`), 3 when the
 verdict is undecided (the domain could not be reached, rounding left the comparison open, or the
-work limit was spent on draws outside the domain): see :mod:`matref.verify`. 4 is a bug in matref
+work limit was spent on draws outside the domain): see :mod:`matref.engine.verify`. 4 is a bug in matref
 (an internal error, reported in one line instead of a traceback).
 
 Everything printed is stripped of terminal control sequences: an argument cannot clear the
@@ -16,10 +16,10 @@ import argparse
 import json
 import sys
 
-from matref.assumptions import VOCABULARY
+from matref.data.assumptions import VOCABULARY
 from matref.errors import MatrefError, safe
-from matref.limits import DEFAULT, Limits, LimitError
-from matref.schema import KINDS
+from matref.engine.limits import DEFAULT, Limits, LimitError
+from matref.data.schema import KINDS
 
 COMMAND_TRIALS = 100_000
 """Trials one `matref verify` may run in all (the whole catalog at 5 trials is about 2,000)."""
@@ -184,7 +184,7 @@ def cmd_show(args, out) -> int:
         out.write(f"  {'wrt':>12}: {ident.wrt}\n")
     out.write(f"  {'latex':>12}: {ident.latex}\n")
     if ident.corrected is not None:
-        from matref.schema import ERROR_CLASSES
+        from matref.data.schema import ERROR_CLASSES
 
         out.write(f"  ERRATUM ({ERROR_CLASSES[ident.spec.error_class]}): the statement above is the published "
                   "form, which is wrong; the corrected form is\n")
@@ -221,10 +221,10 @@ def cmd_verify(args, out) -> int:
 
     idents = _select(matref.catalog(), args.ids, args.family)
     if args.seed is None:
-        from matref.verify import new_seed
+        from matref.engine.verify import new_seed
 
         args.seed = new_seed()
-    from matref.verify import _check_trials
+    from matref.engine.verify import _check_trials
 
     limits = _limits(args)
     _check_trials(args.trials, limits)  # the limit per proof first: it is the one to quote
@@ -249,8 +249,8 @@ def cmd_verify(args, out) -> int:
 
 
 def cmd_check(args, out) -> int:
-    from matref.api import build
-    from matref.verify import verify
+    from matref.faces.api import build
+    from matref.engine.verify import verify
 
     claims = {k.claim: getattr(args, k.claim) for k in KINDS.values()}
     ident = build(f=args.f, wrt=args.wrt, lhs=args.lhs, assume=args.assume, shapes=args.shape, **claims)
@@ -265,7 +265,7 @@ def cmd_check(args, out) -> int:
 
 
 def cmd_schema(args, out) -> int:
-    from matref.jsonschema import render
+    from matref.data.jsonschema import render
 
     out.write(render())
     return 0

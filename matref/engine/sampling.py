@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matref.assumptions import closure, violated_by
+from matref.data.assumptions import closure, violated_by
 from matref.errors import MatrefError
 
 KAPPA = 10.0

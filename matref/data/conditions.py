@@ -90,7 +90,7 @@ class Condition:
 
 # -- is every inverse justified by a stated hypothesis? -------------------------------------------------
 def _assumed(ident) -> dict[str, frozenset]:
-    from matref.assumptions import closure
+    from matref.data.assumptions import closure
 
     return {s.name: closure(s.assume) for s in ident.spec.symbols}
 

@@ -1,4 +1,4 @@
-"""A JSON Schema of the catalog format, generated from :mod:`matref.schema` (one source of truth).
+"""A JSON Schema of the catalog format, generated from :mod:`matref.data.schema` (one source of truth).
 
 ``matref schema`` prints it; the copy shipped as ``matref/identities/catalog.schema.json`` lets
 editors validate the YAML files, and a test keeps it identical to what this module generates.
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
-from matref import assumptions
+from matref.data import assumptions
 from matref.expr.functions import FUNCTIONS
-from matref.conditions import KINDS as CONDITION_KINDS
-from matref.schema import ERROR_CLASSES, KINDS, STATUSES
+from matref.data.conditions import KINDS as CONDITION_KINDS
+from matref.data.schema import ERROR_CLASSES, KINDS, STATUSES
 
 SCHEMA_FILE = "catalog.schema.json"
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from matref.errors import CatalogError, MatrefError
-from matref.identity import Identity
-from matref.schema import KINDS, IdentitySpec, Location, SymbolSpec
-from matref.verify import Report, shell_join, verify
+from matref.data.identity import Identity
+from matref.data.schema import KINDS, IdentitySpec, Location, SymbolSpec
+from matref.engine.verify import Report, shell_join, verify
 
 
 def _items(value, what: str, form: str) -> list[tuple[str, object]]:
@@ -88,7 +88,7 @@ def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     assumptions, shape_map = _as_assumptions(assume), _as_shapes(shapes)
     names = sorted(set(assumptions) | set(shape_map))
     symbols = tuple(SymbolSpec(n, shape_map.get(n), tuple(assumptions.get(n, ())), ()) for n in names)
-    from matref import assumptions as vocab
+    from matref.data import assumptions as vocab
 
     for n, props in assumptions.items():
         bad = vocab.unknown(props)
@@ -140,7 +140,7 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     shapes : dict or list of str, optional
         ``{"t": "scalar", "X": "n x m"}`` or ``["t=scalar"]``; inferred when not given.
     trials, seed, rng, limits
-        As in :func:`matref.verify.verify`; ``limits`` (a :class:`matref.limits.Limits`) bounds
+        As in :func:`matref.engine.verify.verify`; ``limits`` (a :class:`matref.engine.limits.Limits`) bounds
         the sizes and work of the request.
 
     Returns

@@ -81,7 +81,7 @@ def _renamings(a, b):
 
 def same_claim(a, b) -> bool:
     """Whether ``a`` and ``b`` make the same claim up to renaming (see the module docstring)."""
-    from matref.sampling import structure
+    from matref.engine.sampling import structure
 
     if a.kind != b.kind or len(a.names) != len(b.names):
         return False
@@ -100,7 +100,7 @@ def same_claim(a, b) -> bool:
 
 
 def _claims_agree(a, b, mapping) -> bool:
-    from matref.verify import draw_in_domain
+    from matref.engine.verify import draw_in_domain
 
     rng = np.random.default_rng(11)
     inverse = {v: k for k, v in mapping.items()}
