@@ -13,7 +13,8 @@ from helpers import line_of
 from matref.data.catalog import load_catalog
 from matref.errors import CatalogError
 from matref.data.loader import load_yaml
-from matref.data.schema import KINDS, Location, family_from_yaml, identity_from_yaml
+from matref.data.schema import Location, family_from_yaml, identity_from_yaml
+from matref.kinds import KINDS
 
 ID = "demo.grad_axb"
 BASE = """\

@@ -15,7 +15,8 @@ from matref.expr.parse import parse
 from matref.expr.to_latex import symbol_latex, to_latex, to_latex_prec
 from matref.expr.to_numpy import numpy_function
 from matref.expr.transform import tidy, transpose
-from matref.data.schema import KINDS, IdentitySpec
+from matref.data.schema import IdentitySpec
+from matref.kinds import KINDS
 
 
 LAZY_ENTRIES = 100_000
@@ -24,7 +25,7 @@ LAZY_ENTRIES = 100_000
 
 @dataclasses.dataclass(frozen=True)
 class Applied:
-    """A claimed operator applied to the direction symbols ``__V`` (and ``__U``), typed in a fork
+    """A claimed operator applied to the direction symbol ``__V``, typed in a fork
     of the identity's scope; ``roots`` maps the identity's free sizes to that scope's."""
 
     trees: dict
@@ -83,9 +84,9 @@ class Identity:
                 self._fail(f"{role}: {e}", role)
         first, claim = KINDS[spec.kind].roles
         used = N.symbols(trees[first])
-        direction = f"d{spec.wrt}" if spec.kind == "differential" else None
+        direction = f"d{spec.wrt}" if KINDS[spec.kind].directional else None
         extra = [n for n in N.symbols(trees[claim]) if n not in used and n != direction]
-        if spec.kind != "equality":
+        if KINDS[spec.kind].has_variable:
             if spec.wrt not in used:
                 self._fail(f"wrt: {spec.wrt!r} does not appear in f = {spec.statement[0][1]!r}", "wrt")
             if extra:
@@ -108,7 +109,7 @@ class Identity:
         self.typed: dict[str, Typed] = {}
         self.typed[first] = self._infer(first, trees[first])
         wrt_shape = None
-        if spec.kind != "equality":
+        if KINDS[spec.kind].has_variable:
             wrt_shape = scope.shape_of_symbol(spec.wrt)
             if direction:
                 scope.declare(direction, wrt_shape)
@@ -118,8 +119,9 @@ class Identity:
         kind = KINDS[spec.kind]
         if kind.scalar_f and not u.is_scalar(fshape) and not (u.unify(fshape[0], 1) and u.unify(fshape[1], 1)):
             self._fail(f"f must be scalar for a {spec.kind}, but it is {scope.show(fshape)}", "f")
-        if spec.kind == "symmetric_partials" and "symmetric" not in self.sampling_assumptions(spec.wrt):
-            self._fail(f"symmetric_partials needs {spec.wrt} assumed symmetric", "wrt")
+        for need in kind.needs:
+            if need not in self.sampling_assumptions(spec.wrt):
+                self._fail(f"{spec.kind} needs {spec.wrt} assumed {need}", "wrt")
         want = kind.shape(fshape, wrt_shape)
         what = kind.shape_words.format(wrt=spec.wrt)
         if not (u.unify(cshape[0], want[0], claim) and u.unify(cshape[1], want[1], claim)):
@@ -267,18 +269,17 @@ class Identity:
     @cached_property
     def applied(self) -> "Applied | None":
         """For a Jacobian or Hessian claim on a general variable: ``J @ vec(V)`` (or ``H @
-        vec(V)`` and ``H @ vec(U)``) rewritten by :func:`matref.expr.apply.apply`; None when no
+        vec(V)``) rewritten by :func:`matref.expr.apply.apply`; None when no
         rule removes the operator or the rewrite would constrain sizes the claim leaves free."""
         from matref.engine import sampling
         from matref.expr.apply import Shapes, apply
 
-        kind = self.spec.kind
-        if kind not in ("jacobian", "hessian") or sampling.structure(self.sampling_assumptions(self.wrt)) != "general":
+        if not KINDS[self.spec.kind].lazy or sampling.structure(self.sampling_assumptions(self.wrt)) != "general":
             return None
         claim = self.typed[self.roles[1]]
         scope = self.scope.fork()
         wshape = scope.shape_of_symbol(self.wrt)
-        names = ("__V", "__U") if kind == "hessian" else ("__V",)
+        names = ("__V",)
         trees, pairs = {}, []
         try:
             for name in names:
@@ -421,38 +422,18 @@ class Identity:
 
     @property
     def lhs_latex(self) -> str:
-        """The left side: the derivative being stated, or the lhs of an equality."""
+        """The left side: the derivative being stated (its kind's record writes it), or the lhs
+        of an equality."""
+        from matref.kinds import Lhs
+
         first = self.roles[0]
         f_tex, prec = to_latex_prec(self.typed[first], self.latex_names)
-        if self.kind == "equality":
+        kind = KINDS[self.kind]
+        if kind.lhs is None:
             return f_tex
-        x = symbol_latex(self.wrt)
-        paren = "\\left(" + f_tex + "\\right)"
-        wrapped = paren if prec <= ADD else f_tex
-        atom = f_tex if prec >= ATOM else paren
-        if self.kind == "gradient":
-            return "\\frac{\\partial}{\\partial " + x + "} " + wrapped
-        if self.kind == "symmetric_partials":
-            return ("\\left[\\frac{\\partial}{\\partial " + x + "_{ij}} " + wrapped
-                    + "\\right]_{" + x + " = " + x + "^{\\top}}")
-        if self.kind == "hessian":
-            xs = self.scope.shape_of_symbol(self.wrt)
-            v = x if self.scope.unifier.is_one(xs[1]) else "\\operatorname{vec}\\left(" + x + "\\right)"
-            return "\\frac{\\partial^{2} " + atom + "}{\\partial " + v + " \\, \\partial " + v + "^{\\top}}"
-        if self.kind == "differential":
-            return "\\mathrm{d}\\," + atom
         u = self.scope.unifier
-        fshape = self.typed[first].shape
-        xshape = self.scope.shape_of_symbol(self.wrt)
-        if u.is_one(fshape[1]):
-            num = "\\partial " + atom
-        else:
-            num = "\\partial \\operatorname{vec}" + paren
-        if u.is_one(xshape[1]):
-            den = "\\partial " + x + "^{\\top}"
-        else:
-            den = "\\partial \\operatorname{vec}\\left(" + x + "\\right)^{\\top}"
-        return f"\\frac{{{num}}}{{{den}}}"
+        xs = self.scope.shape_of_symbol(self.wrt)
+        return kind.lhs(Lhs(f_tex, prec, symbol_latex(self.wrt), u.is_one(self.typed[first].shape[1]), u.is_one(xs[1])))
 
     def transposed_claim(self) -> N.Node:
         """The claim transposed and tidied: the other layout of a gradient or Jacobian."""
@@ -477,13 +458,12 @@ class Identity:
         layout); its numerator-layout form is the transpose. A Jacobian is stated in numerator
         layout; the denominator-layout form is the transpose. Empty for other kinds.
         """
-        if self.kind not in ("gradient", "jacobian"):
+        layouts = KINDS[self.kind].layouts
+        if layouts is None:
             return {}
         stated = self.latex_parts[self.roles[1]]
         other = to_latex(self.transposed_typed(), self.latex_names)
-        if self.kind == "gradient":
-            return {"gradient": stated, "numerator": other}
-        return {"numerator": stated, "denominator": other}
+        return {layouts.stated: stated, layouts.other: other}
 
     # -- variants (used by the test suite's mutation and assumption checks) --------------
     def with_statement(self, role: str, text: str) -> "Identity":

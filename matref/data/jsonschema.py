@@ -11,7 +11,8 @@ import json
 from matref.data import assumptions
 from matref.expr.functions import FUNCTIONS
 from matref.data.conditions import KINDS as CONDITION_KINDS
-from matref.data.schema import ERROR_CLASSES, KINDS, STATUSES
+from matref.data.schema import ERROR_CLASSES, STATUSES
+from matref.kinds import KINDS
 
 SCHEMA_FILE = "catalog.schema.json"
 

@@ -15,45 +15,8 @@ from matref.data import assumptions
 from matref.errors import CatalogError
 from matref.expr.dims import product
 from matref.data.loader import LocatedDict
+from matref.kinds import KINDS, Kind  # noqa: F401  (re-exported: the registry lives in matref.kinds)
 
-@dataclass(frozen=True)
-class Kind:
-    """One kind of claim: the roles of its two expressions (the function or left side, then the
-    claim, whose role is also its ``matref check`` option and :func:`matref.check` keyword) and
-    how the book names it."""
-
-    name: str
-    roles: tuple[str, str]
-    noun: str
-    plural: str
-    help: str  # the command line's help for the claim option
-    scalar_f: bool  # f must be 1x1
-    shape: Callable  # (shape of f or lhs, shape of wrt) -> the shape the claim must have
-    shape_words: str  # that shape in words; {wrt} is the variable
-
-    @property
-    def claim(self) -> str:
-        return self.roles[1]
-
-
-KINDS: dict[str, Kind] = {k.name: k for k in [
-    Kind("gradient", ("f", "grad"), "gradient", "gradients", "claimed gradient, shaped like the variable",
-         True, lambda f, w: w, "the shape of {wrt}"),
-    Kind("jacobian", ("f", "jacobian"), "Jacobian", "Jacobians",
-         "claimed d vec(f) / d vec(wrt), numerator layout, column-major",
-         False, lambda f, w: (product(*f), product(*w)), "(numel f) x (numel wrt)"),
-    Kind("differential", ("f", "differential"), "differential", "differentials",
-         "claimed differential, written with d<wrt>, e.g. -inv(X) @ dX @ inv(X)",
-         False, lambda f, w: f, "the shape of f"),
-    Kind("equality", ("lhs", "rhs"), "equality", "equalities", "right side of an equality",
-         False, lambda f, w: f, "the shape of lhs"),
-    Kind("hessian", ("f", "hessian"), "Hessian", "Hessians", "claimed Hessian d^2 f / d vec(wrt) d vec(wrt)^T",
-         True, lambda f, w: (product(*w), product(*w)), "(numel wrt) x (numel wrt)"),
-    Kind("symmetric_partials", ("f", "partials"), "set of free-entry partials", "sets of free-entry partials",
-         "for a symmetric variable: the partials with respect to its free entries",
-         True, lambda f, w: w, "the shape of {wrt}"),
-]}
-"""Every kind of claim, one record each."""
 
 _ID = re.compile(r"[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9_]*\Z")
 _MC = re.compile(r"mc2012:(\d+)([a-z]?)\Z")

@@ -33,7 +33,6 @@ from matref.engine.checks import FAIL, PASS, UNDECIDED, VACUOUS
 from matref.errors import MatrefError
 from matref.expr.dims import Var
 from matref.expr.rounding import OutOfDomain
-from matref.expr.to_numpy import evaluate
 from matref.engine.limits import DEFAULT as DEFAULT_LIMITS
 from matref.engine.limits import Limits, LimitError, as_limits, estimate, refusal
 
@@ -673,16 +672,14 @@ def reproduce_command(ident, trials: int, seed: int, cap: int | None = None) -> 
 
 # -- explanation on failure -----------------------------------------------------------------------------
 EXPLAIN_MAX_SIZE = 4
-EXPLAIN_MAX_ENTRIES = 64  # beyond this, a failure is explained along the failing direction only
-
-
-def _fmt(a: np.ndarray) -> str:
-    return np.array2string(np.real_if_close(a), precision=4, suppress_small=True, max_line_width=100)
 
 
 def explain(ident, outcome: _Outcome) -> str:
     """Elementwise comparison at a failing instance: the failing one if it is small, else a small
-    one that fails too (searched), else the failing one's largest differences."""
+    one that fails too (searched), else the failing one's largest differences. What is compared
+    is the kind's explanation (:mod:`matref.engine.explain`)."""
+    from matref.engine.explain import explain_at
+
     try:
         values, sizes, shapes = outcome.instance
         small = all(s <= EXPLAIN_MAX_SIZE for s in sizes.values())
@@ -697,125 +694,9 @@ def explain(ident, outcome: _Outcome) -> str:
                 if _combine(ms) == FAIL:
                     values, sizes, shapes, small = v2, s2, sh2, True
                     break
-        x = values.get(ident.wrt) if ident.wrt else None
-        large = x is not None and x.size > EXPLAIN_MAX_ENTRIES
-        if (large and ident.kind in ("gradient", "jacobian", "symmetric_partials")) or ident.applied_at(sizes):
-            return _explain_direction(ident, values, sizes, shapes, np.random.default_rng(outcome.trial.seed))
-        return _explain(ident, values, sizes, shapes, np.random.default_rng(outcome.trial.seed), small)
+        return explain_at(ident, values, sizes, shapes, np.random.default_rng(outcome.trial.seed), small)
     except Exception as e:  # an explanation must never hide the verdict
         return f"  (no elementwise explanation: {e})"
-
-
-def _explain_direction(ident, values, sizes, shapes, rng) -> str:
-    """For a large variable: the derivative along one random direction, numerical and claimed."""
-    head = "  at " + ", ".join(f"{k} {v}" for k, v in shapes.items())
-    props = ident.sampling_assumptions(ident.wrt)
-    v = sampling.direction(rng, values[ident.wrt], props)
-    oracle = checks._oracle(ident, values, sizes, 1.0)
-    lazy = ident.applied_at(sizes)
-    with np.errstate(all="ignore"):
-        if ident.kind == "hessian":
-            with_dir = {**values, "__V": v}
-            hv = checks.bounded(lazy.trees["__V"], with_dir, lazy.sizes(sizes)).value
-            claimed = checks.inner(hv, v.reshape(-1, 1, order="F"))
-            return (f"{head} (the claimed Hessian applied to a random unit direction V, not formed):\n"
-                    f"  numerical d^2/dt^2 f(X + tV) = {float(oracle.second(v)[0].reshape(-1)[0]):.6g}\n"
-                    f"  claimed vec(V)^T H vec(V) = {claimed:.6g}")
-        observed = oracle.first(v)[0]
-        b = {} if lazy else {ident.roles[1]: checks.bounded(ident.typed[ident.roles[1]], values, sizes)}
-        claimed = checks._claimed(ident, values, sizes, b, v, lazy=lazy)[0]
-    if ident.kind == "jacobian":
-        observed = observed.reshape(-1, 1, order="F")
-    flat_o, flat_c = observed.reshape(-1), claimed.reshape(-1)
-    shown = min(flat_o.size, 5)
-    return (f"{head} ({values[ident.wrt].size} entries in {ident.wrt}: compared along a random unit direction V "
-            f"instead of entry by entry):\n  numerical d/dt f(X + tV) = {_fmt(flat_o[:shown])}"
-            f"{' ...' if flat_o.size > shown else ''}\n  claimed = {_fmt(flat_c[:shown])}{' ...' if flat_c.size > shown else ''}")
-
-
-def _largest(numeric, claimed, label_n, label_c, k=5) -> str:
-    diff = np.abs(numeric - claimed)
-    order = np.argsort(diff, axis=None)[::-1][:k]
-    rows = []
-    for flat in order:
-        i, j = np.unravel_index(flat, diff.shape)
-        rows.append(f"    entry ({i}, {j}): {label_n} {numeric[i, j]:.6g}, {label_c} {claimed[i, j]:.6g}")
-    return "\n".join(rows)
-
-
-def _show(head, label, numeric, claimed, small, names=("numerical", "claimed")) -> str:
-    diff = np.abs(numeric - claimed)
-    i, j = np.unravel_index(np.nanargmax(diff), diff.shape)
-    if small:
-        return (f"{head}:\n  {names[0]} {label} =\n{_fmt(numeric)}\n  {names[1]} =\n{_fmt(claimed)}\n"
-                f"  largest difference at entry ({i}, {j}): {names[0]} {numeric[i, j]:.6g}, "
-                f"{names[1]} {claimed[i, j]:.6g}")
-    return (f"{head} (too large to print; the largest differences):\n"
-            + _largest(numeric, claimed, names[0], names[1]))
-
-
-def _explain(ident, values, sizes, shapes, rng, small: bool) -> str:
-    head = "  elementwise check at " + ", ".join(f"{k} {v}" for k, v in shapes.items())
-    with np.errstate(all="ignore"):
-        if ident.kind == "equality":
-            lhs = evaluate(ident.typed["lhs"], values, sizes)
-            rhs = evaluate(ident.typed["rhs"], values, sizes)
-            return _show(head, "", lhs, rhs, small, ("lhs", "rhs")).replace("lhs  =", "lhs =")
-        x = values[ident.wrt]
-        props = ident.sampling_assumptions(ident.wrt)
-        claim = evaluate(ident.typed[ident.roles[1]], values, sizes) if ident.kind != "differential" else None
-        oracle = checks._oracle(ident, values, sizes, 1.0)
-        kind = sampling.structure(props, x.shape)
-        where = {"general": "", "symmetric": " on symmetric matrices", "diagonal": " on diagonal matrices",
-                 "orthogonal": " on the orthogonal group", "symmetric_orthogonal": " on symmetric orthogonal matrices",
-                 "point": ""}[kind]
-        if ident.kind in ("gradient", "symmetric_partials"):
-            if ident.kind == "gradient":
-                numeric = np.zeros(x.shape)
-                for b in sampling.tangent_basis(x, props):
-                    numeric = numeric + float(oracle.first(b)[0].reshape(-1)[0]) * b
-                label = "gradient" + where
-            else:
-                numeric = np.zeros(x.shape)
-                for i in range(x.shape[0]):
-                    for j in range(i, x.shape[1]):
-                        e = np.zeros(x.shape)
-                        e[i, j] = e[j, i] = 1.0
-                        numeric[i, j] = numeric[j, i] = float(oracle.first(e)[0].reshape(-1)[0])
-                label = "partials with respect to the free entries x_ij (i <= j)"
-            text = _show(head, label, numeric, claim, small)
-            if ident.kind == "gradient" and kind != "general":
-                outside = checks.dist(claim, sampling.project(claim, props, x))
-                if outside > 1e-9 * max(checks.frob(claim), 1e-300):
-                    text += (f"\n  the claim is not in the tangent space{where}: its distance to it is "
-                             f"{outside:.3g} (the gradient there is the projection of the Euclidean one)")
-            return text
-        if ident.kind == "jacobian":
-            basis = sampling.tangent_basis(x, props) if kind != "general" else None
-            if basis is None:
-                cols = []
-                for k in range(x.size):
-                    e = np.zeros(x.size)
-                    e[k] = 1.0
-                    cols.append(oracle.first(e.reshape(x.shape, order="F"))[0].reshape(-1, order="F"))
-                numeric = np.column_stack(cols)
-            else:
-                numeric = sum(np.outer(oracle.first(b)[0].reshape(-1, order="F"), b.reshape(-1, order="F"))
-                              for b in basis)
-            return _show(head, "Jacobian d vec(f) / d vec(" + ident.wrt + ")" + where, numeric, claim, small)
-        v = sampling.direction(rng, x, props)
-        if ident.kind == "hessian":
-            observed = oracle.second(v)[0]
-            vv = v.reshape(-1, 1, order="F")
-            claimed = vv.T @ claim @ vv
-            return (f"{head}:\n  along a random direction V (vec(V) =\n{_fmt(vv.T)}):\n"
-                    f"  numerical second derivative d^2/dt^2 f(X + tV) = {float(observed.reshape(-1)[0]):.6g}\n"
-                    f"  claimed vec(V)^T H vec(V) = {float(claimed.reshape(-1)[0]):.6g}")
-        numeric = oracle.first(v)[0]
-        with_dir = dict(values)
-        with_dir[ident.direction] = v
-        claimed = evaluate(ident.typed[ident.roles[1]], with_dir, sizes)
-        return _show(head, f"differential along a random d{ident.wrt}", numeric, claimed, small)
 
 
 def shell_join(parts) -> str:

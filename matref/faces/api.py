@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from matref.errors import CatalogError, MatrefError
 from matref.data.identity import Identity
-from matref.data.schema import KINDS, IdentitySpec, Location, SymbolSpec
+from matref.data.schema import IdentitySpec, Location, SymbolSpec
+from matref.kinds import KINDS
 from matref.engine.verify import Report, shell_join, verify
 
 

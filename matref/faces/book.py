@@ -34,7 +34,7 @@ from matref.data.catalog import DEFAULT_DIR, Catalog, Family, catalog
 from matref.expr.dims import Prod, Var
 from matref.expr.to_latex import symbol_latex
 from matref.data.identity import Identity
-from matref.data.schema import KINDS
+from matref.kinds import KINDS
 
 GENERATED_DIR = "identities"
 """Folder of ``book/`` that receives the generated pages (git-ignored, rewritten every build)."""
@@ -263,30 +263,26 @@ def conditions(ident: Identity, math: str = "$") -> str:
 
 def layout_table(ident: Identity) -> list[str]:
     """The result in denominator and numerator layout, as a two-column Markdown table."""
+    layouts = KINDS[ident.kind].layouts
+    if layouts is None:
+        return []
     lay = ident.layouts
     x = symbol_latex(ident.wrt) if ident.wrt else ""
-    if ident.kind == "gradient":
-        head = (f"denominator layout (the gradient, shaped like ${x}$; as stated)",
-                f"numerator layout (shaped like ${x}^{{\\top}}$)")
-        cells = (lay["gradient"], lay["numerator"])
-    elif ident.kind == "jacobian":
-        head = ("denominator layout (the transpose)",
-                "numerator layout (one row per entry of the function; as stated)")
-        cells = (lay["denominator"], lay["numerator"])
-    else:
-        return []
+    head = tuple(h.replace("{x}", x).replace("{{", "{").replace("}}", "}") for h in layouts.heads)
+    cells = (lay[layouts.stated], lay[layouts.other])
+    if not layouts.denominator_first_is_stated:
+        cells = cells[::-1]
     return [f"| {head[0]} | {head[1]} |", "| :---: | :---: |",
             f"| ${table_math(cells[0])}$ | ${table_math(cells[1])}$ |"]
 
 
 def other_layout(ident: Identity) -> str:
     """The result in the layout the identity is not stated in, as Markdown ("" if layout-free)."""
-    lay = ident.layouts
-    if ident.kind == "gradient":
-        return f"numerator: ${table_math(lay['numerator'])}$"
-    if ident.kind == "jacobian":
-        return f"denominator: ${table_math(lay['denominator'])}$"
-    return ""
+    layouts = KINDS[ident.kind].layouts
+    if layouts is None:
+        return ""
+    name = "numerator" if layouts.other == "numerator" else "denominator"
+    return f"{name}: ${table_math(ident.layouts[layouts.other])}$"
 
 
 def front_matter(extra: str = "") -> str:
@@ -375,9 +371,8 @@ def identity_section(ident: Identity, cat: Catalog | None = None) -> str:
         out += ["$$", ident.latex, "$$", ""]
         table = layout_table(ident)
         out += (table + [""] if table else []) + facts(ident) + [""]
-        if ident.kind == "differential":
-            out += [f"A differential is layout-free: it has the shape of the function and is linear in "
-                    f"$\\mathrm{{d}}{symbol_latex(ident.wrt)}$.", ""]
+        if KINDS[ident.kind].words:
+            out += [KINDS[ident.kind].words.format(x=symbol_latex(ident.wrt)), ""]
     if ident.notes:
         out += [f"**Notes:** {prose(ident.notes, cat)}", ""]
     if ident.derivation:

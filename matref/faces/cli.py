@@ -19,7 +19,7 @@ import sys
 from matref.data.assumptions import VOCABULARY
 from matref.errors import MatrefError, safe
 from matref.engine.limits import DEFAULT, Limits, LimitError
-from matref.data.schema import KINDS
+from matref.kinds import KINDS
 
 COMMAND_TRIALS = 100_000
 """Trials one `matref verify` may run in all (the whole catalog at 5 trials is about 2,000)."""
