@@ -1,0 +1,206 @@
+"""Check your own derivatives: hand-written backward passes, custom autograd functions, formulas.
+
+Point the same engine that proves the catalog at your numpy, PyTorch or JAX code::
+
+    from matref.testing import assert_gradient, spd
+
+    def f(S, x):                      # Gaussian log-likelihood in the covariance S
+        return -0.5 * (np.linalg.slogdet(S)[1] + x @ np.linalg.solve(S, x))
+
+    def grad_S(S, x):
+        Si = np.linalg.inv(S)
+        return -0.5 * (Si - Si @ np.outer(x, x) @ Si)
+
+    assert_gradient(f, grad_S, [spd(4), np.ones(4)], wrt=0)
+
+Every ``assert_*`` raises :class:`ClaimFailed` (an ``AssertionError``) when the claim is wrong,
+with the input, the direction, the numbers, an elementwise comparison at small sizes, the seed
+and the call that reproduces it; :class:`Undecided` (also an ``AssertionError``) when rounding
+or the domain kept it from deciding; and returns a :class:`Result` when the claim holds. The
+``check_*`` functions return the :class:`Result` without raising.
+
+* Tolerances are relative to the compared values, so scaling f by 1e-6 or 1e6 changes nothing;
+  float32 claims get the float32 row (``rtol`` 2e-3 for first derivatives), float64 ``1e-8``.
+* Inputs are arrays (numpy, torch, jax) or specs drawn at random: :func:`spd`, :func:`symmetric`,
+  :func:`orthogonal`, :func:`diagonal`, :func:`invertible`, :func:`positive`, :func:`general`,
+  :func:`vector`. A structured variable is varied only in its space (symmetric directions for
+  ``spd(4)``; ``structure="symmetric"`` for an array input), where only the projection of a claim
+  is visible: ``sym(G)`` is the gradient on symmetric matrices.
+* One complex-step evaluation of f per check when f is complex-safe; real differences
+  otherwise (found by trying, or declared with ``complex_safe=False``). Never a dense Jacobian.
+* ``grad="autograd"`` (``J=``, ``vjp=``, ``H=`` likewise) checks the framework's own derivative,
+  which is how a custom ``torch.autograd.Function``'s backward is tested.
+
+Examples
+--------
+>>> import numpy as np
+>>> from matref.testing import assert_gradient, check_gradient, general
+>>> A = np.arange(9.0).reshape(3, 3)
+>>> r = assert_gradient(lambda X: np.trace(A @ X), lambda X: A.T, [general(3)], seed=0)
+>>> r.verdict
+'holds'
+>>> check_gradient(lambda X: np.trace(A @ X), lambda X: A, [general(3)], seed=0).verdict
+'fails'
+"""
+
+from __future__ import annotations
+
+from matref.testing.checks import ClaimFailed, Result, Undecided
+from matref.testing.checks import equal_check as _equal
+from matref.testing.checks import gradient_check as _gradient
+from matref.testing.checks import hessian_check as _hessian
+from matref.testing.checks import jacobian_check as _jacobian
+from matref.testing.checks import vjp_check as _vjp
+from matref.testing.specs import Spec, diagonal, general, invertible, orthogonal, positive, spd, symmetric, vector
+
+__all__ = ["assert_gradient", "assert_jacobian", "assert_vjp", "assert_hessian", "assert_equal",
+           "check_gradient", "check_jacobian", "check_vjp", "check_hessian", "check_equal",
+           "ClaimFailed", "Undecided", "Result", "Spec", "spd", "symmetric", "orthogonal", "diagonal",
+           "invertible", "positive", "general", "vector"]
+
+
+def check_gradient(f, grad, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+    """Like :func:`assert_gradient`, but returns the :class:`Result` instead of raising."""
+    return _gradient(f, grad, inputs, wrt, structure, seed, complex_safe, backend)
+
+
+def assert_gradient(f, grad, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+    """Assert that ``grad`` is the gradient of the scalar function ``f`` with respect to one input.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(*inputs)`` (or ``f(**inputs)`` for a dict) returning a scalar (numpy, torch or jax).
+    grad : array, callable or "autograd"
+        The claimed gradient at the inputs (shaped like the variable), a function of the inputs
+        returning it, or ``"autograd"`` for the framework's own (``torch.autograd``, ``jax.grad``).
+    inputs : list, tuple, dict, array or Spec
+        The arguments of ``f``: arrays, or specs drawn at random (``spd(4)``, ``vector(3)``, ...).
+    wrt : int or str, optional
+        Which input is the variable (an index, or a key of a dict); the first by default.
+    structure : {"general", "symmetric", "diagonal", "orthogonal"}, optional
+        The variable's space, when it is an array rather than a spec that says so.
+    seed : int, optional
+        The seed of the directions and of the draws; a fresh one (reported) when omitted.
+    complex_safe : bool, optional
+        Whether f is an analytic continuation of itself at complex inputs (then the complex step
+        is used); found by trying when omitted.
+    backend : {"numpy", "torch", "jax"}, optional
+        The framework f is written in; by default the one whose arrays are among the inputs.
+
+    Returns
+    -------
+    Result
+        When the claim holds.
+
+    Raises
+    ------
+    ClaimFailed
+        The claim does not hold (an ``AssertionError`` whose message shows the numbers).
+    Undecided
+        No verdict could be reached (the message says why).
+    matref.MatrefError
+        Bad arguments (a claim of the wrong shape, an unknown structure, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matref.testing import assert_gradient, spd
+    >>> assert_gradient(lambda S: np.linalg.slogdet(S)[1], lambda S: np.linalg.inv(S), [spd(3)], seed=1).ok
+    True
+    """
+    return check_gradient(f, grad, inputs, wrt, structure, seed, complex_safe, backend).raise_if_not_ok()
+
+
+def check_jacobian(F, J, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+    """Like :func:`assert_jacobian`, but returns the :class:`Result` instead of raising."""
+    return _jacobian(F, J, inputs, wrt, structure, seed, complex_safe, backend)
+
+
+def assert_jacobian(F, J, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+    """Assert that ``J`` is the Jacobian of ``F`` with respect to one input.
+
+    ``J`` is a dense array, either ``d vec(F) / d vec(x)`` (numel F x numel x, column-major vec,
+    as in the catalog) or shaped ``F.shape + x.shape`` (as ``torch.autograd.functional.jacobian``
+    and ``jax.jacobian`` return it); a function ``J(*inputs, v)`` returning the Jacobian-vector
+    product ``J v`` (shaped like F); or ``"autograd"`` (checked through vector-Jacobian products,
+    never forming J). Other parameters as in :func:`assert_gradient`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matref.testing import assert_jacobian, general
+    >>> A, B = np.eye(2) + 1, np.eye(3) * 2
+    >>> assert_jacobian(lambda X: A @ X @ B, np.kron(B.T, A), [general(2, 3)], seed=0).ok
+    True
+    """
+    return check_jacobian(F, J, inputs, wrt, structure, seed, complex_safe, backend).raise_if_not_ok()
+
+
+def check_vjp(F, vjp, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+    """Like :func:`assert_vjp`, but returns the :class:`Result` instead of raising."""
+    return _vjp(F, vjp, inputs, wrt, structure, seed, complex_safe, backend)
+
+
+def assert_vjp(F, vjp, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+    """Assert that ``vjp(*inputs, u)`` is the vector-Jacobian product ``u^T J`` (shaped like the
+    variable) of ``F``, for a random ``u`` shaped like F's output: a backward pass. ``"autograd"``
+    checks the framework's own. Other parameters as in :func:`assert_gradient`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matref.testing import assert_vjp, general
+    >>> W = np.arange(6.0).reshape(2, 3)
+    >>> assert_vjp(lambda x: np.tanh(W @ x), lambda x, u: W.T @ (u * (1 - np.tanh(W @ x) ** 2)),
+    ...            [general(3, 1)], seed=0).ok
+    True
+    """
+    return check_vjp(F, vjp, inputs, wrt, structure, seed, complex_safe, backend).raise_if_not_ok()
+
+
+def check_hessian(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, complex_safe=None,
+                  backend=None) -> Result:
+    """Like :func:`assert_hessian`, but returns the :class:`Result` instead of raising."""
+    return _hessian(f, H, inputs, wrt, grad, structure, seed, complex_safe, backend)
+
+
+def assert_hessian(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, complex_safe=None,
+                   backend=None) -> Result:
+    """Assert that ``H`` is the Hessian of the scalar function ``f``.
+
+    ``H`` is dense (``numel x`` square, column-major vec, or shaped ``x.shape + x.shape``), a
+    Hessian-vector product ``H(*inputs, v)`` shaped like the variable, or ``"autograd"``. With
+    ``grad`` (a function of the inputs, or ``"autograd"``), ``H v`` is compared with the
+    derivative of the gradient along ``v`` (one evaluation, like a Jacobian check); without it,
+    with second derivatives of f along two directions, plus the symmetry ``u^T H v = v^T H u``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matref.testing import assert_hessian, vector
+    >>> A = np.array([[2.0, 1.0], [0.0, 3.0]])
+    >>> assert_hessian(lambda x: x @ A @ x, A + A.T, [vector(2)], seed=0).ok
+    True
+    """
+    return check_hessian(f, H, inputs, wrt, grad, structure, seed, complex_safe, backend).raise_if_not_ok()
+
+
+def check_equal(f, g, inputs, seed=None, trials: int = 3, backend=None) -> Result:
+    """Like :func:`assert_equal`, but returns the :class:`Result` instead of raising."""
+    return _equal(f, g, inputs, seed, trials, backend)
+
+
+def assert_equal(f, g, inputs, seed=None, trials: int = 3, backend=None) -> Result:
+    """Assert ``f(*inputs) == g(*inputs)`` to a relative tolerance, on ``trials`` random draws of
+    the spec inputs (``1e-9`` in float64).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matref.testing import assert_equal, general
+    >>> assert_equal(lambda A, B: np.trace(A @ B), lambda A, B: np.trace(B @ A),
+    ...              [general(3, 4), general(4, 3)], seed=0).ok
+    True
+    """
+    return check_equal(f, g, inputs, seed, trials, backend).raise_if_not_ok()

@@ -1,0 +1,644 @@
+"""matref.testing's checks: a user's function and claimed derivative, handed to the engine.
+
+Cost near the floor (one evaluation of f and one of the claim): a gradient is compared along one
+direction that mixes a random direction in the variable's space with the claim's own direction
+(so a wrong claim is seen both as a whole and in every random component), with one complex-step
+evaluation of f; a Jacobian, vector-Jacobian or Hessian-vector claim along one random direction.
+A failure costs more: a second, independent derivative confirms it (a contour integral, then
+real differences, which also catch a function that is not complex-safe), and an elementwise
+comparison is added when the variable is small.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matref.data.assumptions import closure
+from matref.engine import claims, compare, sampling
+from matref.engine.judge import FAIL, PASS, UNDECIDED, VACUOUS, Measurement, tolerance_for
+from matref.engine.oracle import Oracle, RealOracle, guarded
+from matref.errors import MatrefError
+from matref.expr.rounding import OutOfDomain, frob
+from matref.testing.adapters import NotComplexSafe, backend_for, to_numpy
+from matref.testing.specs import Spec
+
+RETRIES = 3  # fresh directions (and fresh draws of spec inputs) after an undecided comparison
+EXPLAIN_ENTRIES = 64  # variables up to this many entries get an elementwise comparison on failure
+STRUCTURES = ("general", "symmetric", "diagonal", "orthogonal")
+
+
+class ClaimFailed(AssertionError):
+    """The claim does NOT hold: a counterexample inside the domain, confirmed twice."""
+
+
+class Undecided(AssertionError):
+    """No verdict: rounding or the domain kept every comparison from deciding (the reason says)."""
+
+
+@dataclass
+class Result:
+    """The outcome of a check: ``verdict`` is ``"holds"``, ``"fails"`` or ``"undecided"``."""
+
+    verdict: str
+    what: str
+    seed: int
+    measurements: list = field(default_factory=list)
+    message: str = ""
+    method: str = ""
+    evaluations: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "holds"
+
+    def raise_if_not_ok(self):
+        if self.verdict == "fails":
+            raise ClaimFailed(self.message)
+        if self.verdict == "undecided":
+            raise Undecided(self.message)
+        return self
+
+
+# -- inputs -----------------------------------------------------------------------------------------
+@dataclass
+class Inputs:
+    """The user's inputs, drawn where they are specs, as numpy arrays in call order."""
+
+    raw: object
+    args: list
+    kwargs_names: list | None
+    wrt: int
+    name: str
+    specs: list
+    assume: frozenset
+
+    def call(self, backend, f, args=None):
+        args = self.args if args is None else args
+        if self.kwargs_names is not None:
+            return backend.call(lambda *a: f(**dict(zip(self.kwargs_names, a))), args)
+        return backend.call(f, args)
+
+    def with_x(self, z) -> list:
+        args = list(self.args)
+        args[self.wrt] = z
+        return args
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.args[self.wrt]
+
+
+def _inputs(inputs, wrt, structure, rng) -> Inputs:
+    if isinstance(inputs, dict):
+        names = list(inputs)
+        values = [inputs[k] for k in names]
+        if wrt is None:
+            wrt = names[0]
+        if wrt not in inputs:
+            raise MatrefError(f"wrt={wrt!r} is not one of the inputs ({', '.join(map(str, names))})")
+        index, label = names.index(wrt), str(wrt)
+    else:
+        if not isinstance(inputs, (list, tuple)):
+            inputs = [inputs]
+        names, values = None, list(inputs)
+        wrt = 0 if wrt is None else wrt
+        if isinstance(wrt, bool) or not isinstance(wrt, (int, np.integer)) or not -len(values) <= wrt < len(values):
+            raise MatrefError(f"wrt={wrt!r} must be the index of an input (there are {len(values)})")
+        index = int(wrt) % len(values)
+        label = f"argument {index}"
+    specs = [v if isinstance(v, Spec) else None for v in values]
+    args = []
+    for v in values:
+        if isinstance(v, Spec):
+            args.append(v.draw(rng))
+        else:
+            a = to_numpy(v)
+            if a.dtype.kind not in "fiub" or a.dtype.kind == "b" and False:
+                raise MatrefError(f"inputs must be real arrays, not {a.dtype}")
+            args.append(a.astype(np.float64) if a.dtype.kind in "iub" else a)
+    x = args[index]
+    if x.dtype.kind != "f":
+        raise MatrefError(f"the variable ({label}) must be a real floating-point array, not {x.dtype}")
+    if x.size == 0:
+        raise MatrefError(f"the variable ({label}) is empty")
+    assume = closure(specs[index].assume) if specs[index] is not None else frozenset()
+    if structure is not None:
+        if structure not in STRUCTURES:
+            raise MatrefError(f"structure={structure!r}: known structures are {', '.join(STRUCTURES)}")
+        assume = assume | (closure([structure]) if structure != "general" else frozenset())
+    if sampling.structure(assume, _matrix(x).shape) != "general" and x.ndim != 2:
+        raise MatrefError(f"structure {structure!r} needs a matrix variable, not shape {x.shape}")
+    return Inputs(inputs, args, names, index, label, specs, assume)
+
+
+def _matrix(a: np.ndarray) -> np.ndarray:
+    return a if a.ndim == 2 else a.reshape(-1, 1)
+
+
+def _redraw(inp: Inputs, rng) -> Inputs:
+    args = [s.draw(rng) if s is not None else a for s, a in zip(inp.specs, inp.args)]
+    return Inputs(inp.raw, args, inp.kwargs_names, inp.wrt, inp.name, inp.specs, inp.assume)
+
+
+def _direction(rng, x, assume) -> np.ndarray:
+    if x.ndim == 2 and assume:
+        return sampling.direction(rng, x.astype(np.float64), assume)
+    v = rng.standard_normal(x.shape)
+    return v / np.linalg.norm(v)
+
+
+def _project(g, x, assume):
+    if x.ndim == 2 and assume:
+        return sampling.project(g, assume, x.astype(np.float64))
+    return g
+
+
+# -- the oracle ---------------------------------------------------------------------------------------
+class _Evaluator:
+    """f as a function of the variable alone (numpy in, numpy out), and the oracle for it: the
+    complex step when f is complex-safe (declared, or found by trying), real differences if not."""
+
+    def __init__(self, backend, f, inp: Inputs, complex_safe: bool | None, precision, post=None):
+        self.backend, self.f, self.inp, self.post = backend, f, inp, post
+        self.complex_safe = complex_safe
+        self.precision = np.dtype(precision)
+        self.x = inp.x.astype(self.precision)
+        self.evaluations = 0
+        self.note = ""
+
+    def __call__(self, z):
+        self.evaluations += 1
+        out = np.asarray(self.inp.call(self.backend, self.f, self.inp.with_x(z)))
+        return out if self.post is None else self.post(out)
+
+    def oracle(self):
+        if self.complex_safe is False:
+            return RealOracle(self, self.x)
+        return _Probing(self)
+
+
+class _Probing:
+    """A complex-step oracle that switches to real differences when f refuses complex inputs."""
+
+    def __init__(self, ev: _Evaluator):
+        self.ev = ev
+        self.inner = Oracle(ev, ev.x, analytic=True)
+        self.method = "complex step"
+
+    def _switch(self, why: str):
+        self.ev.complex_safe = False
+        self.ev.note = f"f is not complex-safe ({why}): real differences were used"
+        self.inner = RealOracle(self.ev, self.ev.x)
+        self.method = "central differences (Richardson)"
+
+    def _do(self, name, v):
+        try:
+            return getattr(self.inner, name)(v)
+        except NotComplexSafe as e:
+            if isinstance(self.inner, RealOracle):
+                raise
+            self._switch(str(e).split("\n")[0][:120])
+            return getattr(self.inner, name)(v)
+
+    def first(self, v):
+        return self._do("first", v)
+
+    def first_again(self, v):
+        return self._do("first_again", v)
+
+    def second(self, v):
+        return self._do("second", v)
+
+    def second_again(self, v):
+        return self._do("second_again", v)
+
+
+def _method(oracle) -> str:
+    if isinstance(oracle, _Probing):
+        return oracle.method
+    return "central differences (Richardson)" if isinstance(oracle, RealOracle) else "complex step"
+
+
+def _unit(precision) -> float:
+    return float(np.finfo(np.dtype(precision)).eps) / 2
+
+
+def _precision(*arrays) -> np.dtype:
+    """float32 if any of the compared arrays is single precision (or less), else float64."""
+    for a in arrays:
+        if a is not None and np.asarray(a).dtype.kind in "fc" and np.finfo(np.asarray(a).dtype).bits < 64:
+            return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+# -- the runs -----------------------------------------------------------------------------------------
+def _verdict(ms: list[Measurement]) -> str:
+    if any(m.verdict == FAIL for m in ms):
+        return "fails"
+    if any(m.verdict == UNDECIDED for m in ms) or not any(m.verdict == PASS for m in ms):
+        return "undecided"
+    return "holds"
+
+
+def _confirm_real(ev: _Evaluator, oracle, run, ms):
+    """A failure found with the complex step must survive real differences too: a function that
+    is not an analytic continuation of itself (abs, conj, branches) makes the complex step wrong."""
+    if _verdict(ms) != "fails" or isinstance(oracle, RealOracle) or _method(oracle) != "complex step":
+        return oracle, ms
+    real = RealOracle(ev, ev.x)
+    again = run(real)
+    if _verdict(again) == "fails":
+        return oracle, ms
+    ev.complex_safe = False
+    ev.note = "the complex step disagreed with real differences (f is not complex-safe): real differences were used"
+    return real, again
+
+
+def _attempts(seed, run_once):
+    """Run a check; retry on an undecided comparison with fresh directions (and draws)."""
+    rng = np.random.default_rng(seed)
+    history = []
+    for attempt in range(1 + RETRIES):
+        out = run_once(rng, attempt)
+        history.append(out)
+        if out[0] != "undecided":
+            break
+    return history[-1], history
+
+
+def _fmt(a) -> str:
+    return np.array2string(np.asarray(a), precision=6, suppress_small=False, max_line_width=100, threshold=20)
+
+
+def _call_text(fn: str, seed: int) -> str:
+    return f"matref.testing.{fn}(..., seed={seed})"
+
+
+def _worst(ms):
+    decisive = [m for m in ms if m.verdict == FAIL] or [m for m in ms if m.verdict == UNDECIDED] or ms
+    return max(decisive, key=lambda m: m.ratio)
+
+
+def _message(fn, what, verdict, seed, inp: Inputs, ms, details, method, note, rtol) -> str:
+    head = {"fails": f"the claimed {what} does NOT hold", "undecided": f"the claimed {what} could not be decided",
+            "holds": f"the claimed {what} holds"}[verdict]
+    x = inp.x
+    struct = sampling.structure(inp.assume, _matrix(x).shape) if x.ndim == 2 else "general"
+    lines = [f"matref.testing.{fn}: {head}"]
+    if what != "equality":
+        lines.append(f"  variable: {inp.name}, shape {x.shape}, {x.dtype}"
+                     + (f", {struct} (directions in its tangent space)" if struct != "general" else ""))
+    else:
+        lines.append("  inputs: " + ", ".join(f"shape {a.shape} {a.dtype}" for a in inp.args))
+    m = _worst(ms)
+    if verdict == "fails":
+        lines.append(f"  {m.what}: error {m.error:.3e} > tolerance {m.tolerance:.3e} "
+                     f"(rtol {rtol:g} of the larger value)"
+                     + (", confirmed by a second derivative" if what != "equality" else ""))
+    elif verdict == "undecided":
+        lines.append(f"  {m.what}: {m.reason}")
+    else:
+        lines.append(f"  worst error {m.error:.3e} <= tolerance {m.tolerance:.3e} (rtol {rtol:g})")
+    lines += details
+    if what != "equality":
+        lines.append(f"  numerical derivative: {method}" + (f"; {note}" if note else ""))
+    lines.append(f"  seed {seed}; reproduce: {_call_text(fn, seed)}")
+    return "\n".join(lines)
+
+
+def _new_seed(seed):
+    if seed is None:
+        return int(np.random.SeedSequence().entropy % (2**32))
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+        raise MatrefError(f"seed must be a non-negative integer, not {seed!r}")
+    return int(seed)
+
+
+def _as_array(claim, name: str, shape=None) -> np.ndarray:
+    a = to_numpy(claim)
+    if a.dtype.kind not in "fiu":
+        raise MatrefError(f"the claimed {name} must be a real array, not {a.dtype}")
+    if shape is not None and a.shape != shape:
+        if a.size == int(np.prod(shape)) and a.squeeze().shape == tuple(s for s in shape if s != 1):
+            return a.reshape(shape)
+        raise MatrefError(f"the claimed {name} has shape {a.shape}, but it must have shape {shape}")
+    return a
+
+
+def gradient_check(f, grad, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None,
+                   fn="assert_gradient", what="gradient", scalarize=None) -> Result:
+    """See :func:`matref.testing.assert_gradient`."""
+    seed = _new_seed(seed)
+    rng0 = np.random.default_rng(seed)
+    raw = list(inputs.values()) if isinstance(inputs, dict) else (inputs if isinstance(inputs, (list, tuple)) else [inputs])
+    be = backend_for(raw, backend)
+    inp = _inputs(inputs, wrt, structure, rng0)
+    evals = [0]
+
+    def run_once(rng, attempt):
+        nonlocal inp
+        if attempt and any(s is not None for s in inp.specs):
+            inp = _redraw(inp, rng)
+        u = None
+        target = f
+        if scalarize is not None:
+            # A vector-Jacobian product is the gradient of <u, F>: one random u in F's output space.
+            out0 = np.asarray(inp.call(be, f))
+            u = rng.standard_normal(out0.shape)
+            u = u / np.linalg.norm(u) if u.size else u
+            target = scalarize(f, u, inp)
+        if isinstance(grad, str) and grad == "autograd":
+            g = be.grad(target, inp.args, inp.wrt) if u is None else be.vjp(f, inp.args, inp.wrt, u)
+        elif callable(grad):
+            g = inp.call(be, grad) if u is None else inp.call(be, lambda *a: grad(*a, be.native(u)))
+        else:
+            g = grad
+        g = _as_array(g, what, inp.x.shape)
+        precision = _precision(inp.x, g)
+        ev = _Evaluator(be, target, inp, complex_safe, precision)
+        tol = tolerance_for(precision)
+        unit = _unit(precision)
+        g64 = g.astype(np.float64)
+        claim = claims.Gradient(g64, 32 * unit * frob(g64), 32 * unit * frob(g64), unit=unit)
+        r = _direction(rng, inp.x, inp.assume)
+        own = _project(g64, inp.x, inp.assume)
+        n = frob(own)
+        v = r + own / n if n > 0 and math.isfinite(n) else r
+        v = (v / frob(v)).astype(precision)
+
+        def run(oracle):
+            try:
+                return compare.first_order(oracle, claim, [v], tol.derivative, "along a direction V")
+            except OutOfDomain as e:
+                return [Measurement(math.nan, 0.0, "domain", verdict=UNDECIDED, reason=str(e))]
+
+        oracle = ev.oracle()
+        ms = run(oracle)
+        oracle, ms = _confirm_real(ev, oracle, run, ms)
+        evals[0] += ev.evaluations
+        return _verdict(ms), ms, inp, ev, oracle, g64, v, tol
+
+    (verdict, ms, inp, ev, oracle, g, v, tol), _ = _attempts(seed, run_once)
+    details = []
+    m = _worst(ms)
+    if verdict == "fails":
+        obs = float(np.asarray(guarded(oracle.first, v)[0]).reshape(-1)[0])
+        details.append(f"  numerical d/dt f(x + tV) = {obs:.10g}")
+        details.append(f"  claimed <G, V>           = {claims.Gradient(g).along(v).value[0]:.10g}")
+        details += _elementwise_gradient(oracle, inp, g)
+    msg = _message(fn, what, verdict, seed, inp, ms, details, _method(oracle), ev.note, tol.derivative)
+    return Result(verdict, what, seed, ms, msg, _method(oracle), evals[0])
+
+
+def _elementwise_gradient(oracle, inp: Inputs, g) -> list[str]:
+    x = inp.x
+    if x.size > EXPLAIN_ENTRIES:
+        return [f"  ({x.size} entries: too many to compare one by one; the direction above decides)"]
+    numeric = np.zeros(x.shape)
+    if x.ndim == 2 and inp.assume:
+        for b in sampling.tangent_basis(x.astype(np.float64), inp.assume):
+            numeric = numeric + float(np.asarray(oracle.first(b.astype(x.dtype))[0]).reshape(-1)[0]) * b
+        claimed = _project(g, x, inp.assume)
+        label = "projected onto the variable's space"
+    else:
+        flat = numeric.reshape(-1)
+        for k in range(x.size):
+            e = np.zeros(x.size, dtype=x.dtype)
+            e[k] = 1
+            flat[k] = float(np.asarray(oracle.first(e.reshape(x.shape))[0]).reshape(-1)[0])
+        numeric = flat.reshape(x.shape)
+        claimed = g
+        label = "entry by entry"
+    diff = np.abs(numeric - claimed)
+    k = int(np.argmax(diff))
+    idx = np.unravel_index(k, x.shape)
+    return [f"  elementwise ({label}):", "  numerical gradient =", _indent(_fmt(numeric)),
+            "  claimed gradient =", _indent(_fmt(claimed)),
+            f"  largest difference at {tuple(int(i) for i in idx)}: numerical {numeric[idx]:.6g}, "
+            f"claimed {claimed[idx]:.6g}"]
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def _scalarize(backend_name):
+    def make(F, u, inp):
+        def g(*args, **kwargs):
+            y = F(*args, **kwargs)
+            if backend_name == "torch":
+                import torch
+
+                return (torch.as_tensor(u, dtype=y.dtype if not y.is_complex() else None) * y).sum()
+            if backend_name == "jax":
+                import jax.numpy as jnp
+
+                return (jnp.asarray(u) * y).sum()
+            return np.sum(u * np.asarray(y))
+
+        return g
+
+    return make
+
+
+def vjp_check(F, vjp, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None,
+              fn="assert_vjp") -> Result:
+    raw = list(inputs.values()) if isinstance(inputs, dict) else (inputs if isinstance(inputs, (list, tuple)) else [inputs])
+    be = backend_for(raw, backend)
+    return gradient_check(F, vjp, inputs, wrt, structure, seed, complex_safe, be.name, fn,
+                          "vector-Jacobian product", scalarize=_scalarize(be.name))
+
+
+def jacobian_check(F, J, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None,
+                   fn="assert_jacobian") -> Result:
+    """See :func:`matref.testing.assert_jacobian`."""
+    if isinstance(J, str) and J == "autograd":
+        return vjp_check(F, "autograd", inputs, wrt, structure, seed, complex_safe, backend, fn)
+    seed = _new_seed(seed)
+    raw = list(inputs.values()) if isinstance(inputs, dict) else (inputs if isinstance(inputs, (list, tuple)) else [inputs])
+    be = backend_for(raw, backend)
+    inp0 = _inputs(inputs, wrt, structure, np.random.default_rng(seed))
+    state = {"inp": inp0}
+
+    def run_once(rng, attempt):
+        inp = state["inp"]
+        if attempt and any(s is not None for s in inp.specs):
+            inp = state["inp"] = _redraw(inp, rng)
+        x = inp.x
+        r = _direction(rng, x, inp.assume).astype(_precision(x))
+        if callable(J):
+            jv = _as_array(inp.call(be, lambda *a: J(*a, be.native(r))), "Jacobian-vector product")
+            precision = _precision(x, jv)
+            unit = _unit(precision)
+            value = jv.astype(np.float64).reshape(-1, order="F")
+            claim = claims.Applied(lambda v, value=value: claims.Claimed(value, 32 * unit * frob(value),
+                                                                         32 * unit * frob(value)), unit=unit)
+        else:
+            dense = _as_array(J, "Jacobian")
+            precision = _precision(x, dense)
+            unit = _unit(precision)
+            dense = _dense_jacobian(dense, x, inp, be, f=F)
+            claim = claims.Jacobian(dense, 32 * unit * frob(dense), 32 * unit * frob(dense), unit=unit)
+        tol = tolerance_for(precision)
+        ev = _Evaluator(be, F, inp, complex_safe, precision)
+
+        def run(oracle):
+            try:
+                return compare.first_order(oracle, claim, [r], tol.derivative, "along a direction V")
+            except OutOfDomain as e:
+                return [Measurement(math.nan, 0.0, "domain", verdict=UNDECIDED, reason=str(e))]
+
+        oracle = ev.oracle()
+        ms = run(oracle)
+        oracle, ms = _confirm_real(ev, oracle, run, ms)
+        return _verdict(ms), ms, inp, ev, oracle, claim, r, tol
+
+    (verdict, ms, inp, ev, oracle, claim, r, tol), _ = _attempts(seed, run_once)
+    details = []
+    if verdict == "fails":
+        obs = np.asarray(guarded(oracle.first, r)[0]).reshape(-1, order="F")
+        shown = min(obs.size, 6)
+        details.append(f"  numerical d/dt F(x + tV) = {_fmt(obs[:shown])}{' ...' if obs.size > shown else ''}")
+        c = np.asarray(claim.along(r).value).reshape(-1)
+        details.append(f"  claimed J vec(V)         = {_fmt(c[:shown])}{' ...' if c.size > shown else ''}")
+    msg = _message(fn, "Jacobian", verdict, seed, inp, ms, details, _method(oracle), ev.note, tol.derivative)
+    return Result(verdict, "Jacobian", seed, ms, msg, _method(oracle), ev.evaluations)
+
+
+def _dense_jacobian(J, x, inp, be, f) -> np.ndarray:
+    """A Jacobian as ``d vec(F) / d vec(x)`` (column-major vec, matref's convention). Accepted: that
+    2-D matrix, or the frameworks' ``F.shape + x.shape`` array (torch/jax ``jacobian``)."""
+    out = np.asarray(inp.call(be, f))
+    J = J.astype(np.float64)
+    if J.shape == out.shape + x.shape and not (J.ndim == 2 and out.ndim <= 1 and x.ndim <= 1):
+        m, n = out.size, x.size
+        # framework layout: J[i..., j...] = dF[i...] / dx[j...]; reorder both to column-major vec
+        flat = J.reshape(out.shape + (n,))
+        flat = np.stack([flat[..., k].reshape(-1, order="F") for k in range(n)], axis=1)  # (m, n) rows in vec order
+        cols = np.arange(n).reshape(x.shape).reshape(-1, order="F")
+        return flat[:, cols].reshape(m, n)
+    if J.shape == (out.size, x.size):
+        return J
+    raise MatrefError(f"the claimed Jacobian has shape {J.shape}; it must be {(out.size, x.size)} "
+                      f"(d vec(F) / d vec(x), column-major) or {out.shape + x.shape} (F.shape + x.shape)")
+
+
+def hessian_check(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, complex_safe=None, backend=None,
+                  fn="assert_hessian") -> Result:
+    """See :func:`matref.testing.assert_hessian`."""
+    seed = _new_seed(seed)
+    raw = list(inputs.values()) if isinstance(inputs, dict) else (inputs if isinstance(inputs, (list, tuple)) else [inputs])
+    be = backend_for(raw, backend)
+    state = {"inp": _inputs(inputs, wrt, structure, np.random.default_rng(seed))}
+
+    def hv_of(inp, v):
+        if isinstance(H, str) and H == "autograd":
+            return be.hvp(f, inp.args, inp.wrt, v)
+        if callable(H):
+            return inp.call(be, lambda *a: H(*a, be.native(v)))
+        dense = _as_array(H, "Hessian").astype(np.float64)
+        x = inp.x
+        if dense.shape == x.shape + x.shape:
+            dense = _dense_jacobian(dense, x, inp, be, f=lambda *a: a[inp.wrt])
+        if dense.shape != (x.size, x.size):
+            raise MatrefError(f"the claimed Hessian has shape {dense.shape}; it must be {(x.size, x.size)}")
+        return (dense @ v.reshape(-1, order="F")).reshape(x.shape, order="F")
+
+    def run_once(rng, attempt):
+        inp = state["inp"]
+        if attempt and any(s is not None for s in inp.specs):
+            inp = state["inp"] = _redraw(inp, rng)
+        x = inp.x
+        dirs = [_direction(rng, x, inp.assume) for _ in range(1 if grad is not None else 2)]
+        products = {}
+
+        def times(v):
+            key = id(v)
+            if key not in products:
+                hv = _as_array(hv_of(inp, v.astype(x.dtype)), "Hessian-vector product", x.shape).astype(np.float64)
+                hv = _project(hv, x, inp.assume)
+                products[key] = claims.Claimed(hv.reshape(-1, order="F"), 32 * unit * frob(hv), 32 * unit * frob(hv))
+            return products[key]
+
+        precision = _precision(x)
+        unit = _unit(precision)
+        tol = tolerance_for(precision)
+        if grad is not None:
+            # The Hessian is the Jacobian of the gradient: one derivative of grad along V, like a
+            # Jacobian check (grad itself is assumed right; check it with assert_gradient).
+            post = (lambda out: _project(out, x, inp.assume)) if inp.assume else None
+            if isinstance(grad, str) and grad == "autograd":
+                def gfun(*a):
+                    return be.native(be.grad(f, [to_numpy(t) for t in a], inp.wrt))
+                ev = _Evaluator(be, gfun, inp, False, precision, post)
+            else:
+                ev = _Evaluator(be, grad, inp, complex_safe, precision, post)
+            claim = claims.Applied(times, unit=unit)
+
+            def run(o):
+                try:
+                    return compare.first_order(o, claim, dirs, tol.derivative, "along a direction V")
+                except OutOfDomain as e:
+                    return [Measurement(math.nan, 0.0, "domain", verdict=UNDECIDED, reason=str(e))]
+
+            oracle = ev.oracle()
+            ms = run(oracle)
+            oracle, ms = _confirm_real(ev, oracle, run, ms)
+            rtol = tol.derivative
+        else:
+            ev = _Evaluator(be, f, inp, complex_safe, precision)
+            claim = claims.HessianVector(times, unit=unit)
+
+            def run(o):
+                try:
+                    return compare.second_order(o, claim, dirs, tol.second, tol.space)
+                except OutOfDomain as e:
+                    return [Measurement(math.nan, 0.0, "domain", verdict=UNDECIDED, reason=str(e))]
+
+            oracle = ev.oracle()
+            ms = run(oracle)
+            oracle, ms = _confirm_real(ev, oracle, run, ms)
+            rtol = tol.second
+        return _verdict(ms), ms, inp, ev, oracle, rtol
+
+    (verdict, ms, inp, ev, oracle, rtol), _ = _attempts(seed, run_once)
+    msg = _message(fn, "Hessian", verdict, seed, inp, ms, [], _method(oracle), ev.note, rtol)
+    return Result(verdict, "Hessian", seed, ms, msg, _method(oracle), ev.evaluations)
+
+
+def equal_check(f, g, inputs, seed=None, trials: int = 3, backend=None, fn="assert_equal") -> Result:
+    """See :func:`matref.testing.assert_equal`."""
+    seed = _new_seed(seed)
+    raw = list(inputs.values()) if isinstance(inputs, dict) else (inputs if isinstance(inputs, (list, tuple)) else [inputs])
+    be = backend_for(raw, backend)
+    rng = np.random.default_rng(seed)
+    inp = _inputs(inputs, None, None, rng)
+    ms, details = [], []
+    for t in range(max(1, trials if any(s is not None for s in inp.specs) else 1)):
+        if t:
+            inp = _redraw(inp, rng)
+        a, b = np.asarray(inp.call(be, f)), np.asarray(inp.call(be, g))
+        if a.shape != b.shape:
+            raise MatrefError(f"the two sides have shapes {a.shape} and {b.shape}")
+        precision = _precision(a, b, *inp.args)
+        unit = _unit(precision)
+        tol = tolerance_for(precision)
+        a64, b64 = a.astype(np.float64), b.astype(np.float64)
+        noise = (64 * unit * frob(a64), 64 * unit * frob(b64))
+        m = compare.equal(a64, b64, tol.equality, noise, what=f"instance {t + 1}: lhs against rhs")
+        ms.append(m)
+        if m.verdict == FAIL and not details:
+            k = np.unravel_index(int(np.argmax(np.abs(a64 - b64))), a64.shape) if a64.ndim else ()
+            where = f" at {tuple(int(i) for i in k)}" if k else ""
+            details.append(f"  at instance {t + 1}, largest difference{where}: lhs {a64[k]:.10g}, rhs {b64[k]:.10g}")
+    verdict = _verdict([m for m in ms if m.verdict != VACUOUS] or ms)
+    msg = _message(fn, "equality", verdict, seed, inp, ms, details, "", "", tol.equality)
+    return Result(verdict, "equality", seed, ms, msg, "values", 2 * len(ms))
+
+
+def reproduce(fn: str, seed: int) -> str:
+    return shlex.quote(_call_text(fn, seed))
