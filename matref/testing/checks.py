@@ -19,7 +19,7 @@ import numpy as np
 
 from matref.data.assumptions import closure
 from matref.engine import claims, compare, sampling
-from matref.engine.judge import FAIL, PASS, UNDECIDED, VACUOUS, Measurement, tolerance_for
+from matref.engine.judge import FAIL, PASS, UNDECIDED, VACUOUS, Measurement, dist, tolerance_for
 from matref.engine.oracle import Oracle, RealOracle, guarded
 from matref.errors import MatrefError
 from matref.expr.rounding import OutOfDomain, frob
@@ -244,14 +244,26 @@ def _verdict(ms: list[Measurement]) -> str:
     return "holds"
 
 
-def _confirm_real(ev: _Evaluator, oracle, run, ms):
+def _confirm_real(ev: _Evaluator, oracle, run, ms, directions=()):
     """A failure found with the complex step must survive real differences too: a function that
-    is not an analytic continuation of itself (abs, conj, branches) makes the complex step wrong."""
+    is not an analytic continuation of itself (abs, conj, slogdet, branches) makes the complex step
+    wrong. When the two derivatives disagree, f is not complex-safe and only real differences
+    are used (for the verdict and for the numbers shown)."""
     if _verdict(ms) != "fails" or isinstance(oracle, RealOracle) or _method(oracle) != "complex step":
         return oracle, ms
     real = RealOracle(ev, ev.x)
     again = run(real)
-    if _verdict(again) == "fails":
+    disagree = _verdict(again) != "fails"
+    for v in directions:
+        if disagree:
+            break
+        try:
+            a, _ = oracle.first(v)
+            b, noise = real.first(v)
+        except (OutOfDomain, NotComplexSafe):
+            break
+        disagree = dist(a, b) > 1e-6 * max(frob(a), frob(b)) + 10 * noise
+    if not disagree:
         return oracle, ms
     ev.complex_safe = False
     ev.note = "the complex step disagreed with real differences (f is not complex-safe): real differences were used"
@@ -350,6 +362,8 @@ def gradient_check(f, grad, inputs, wrt=None, structure=None, seed=None, complex
             out0 = np.asarray(inp.call(be, f))
             u = rng.standard_normal(out0.shape)
             u = u / np.linalg.norm(u) if u.size else u
+            if out0.dtype.kind == "f":
+                u = u.astype(out0.dtype)  # a float32 backward pass gets a float32 cotangent
             target = scalarize(f, u, inp)
         if isinstance(grad, str) and grad == "autograd":
             g = be.grad(target, inp.args, inp.wrt) if u is None else be.vjp(f, inp.args, inp.wrt, u)
@@ -378,13 +392,16 @@ def gradient_check(f, grad, inputs, wrt=None, structure=None, seed=None, complex
 
         oracle = ev.oracle()
         ms = run(oracle)
-        oracle, ms = _confirm_real(ev, oracle, run, ms)
+        oracle, ms = _confirm_real(ev, oracle, run, ms, [v])
         evals[0] += ev.evaluations
         return _verdict(ms), ms, inp, ev, oracle, g64, v, tol
 
     (verdict, ms, inp, ev, oracle, g, v, tol), _ = _attempts(seed, run_once)
     details = []
     m = _worst(ms)
+    if scalarize is not None:
+        details.append("  (a vector-Jacobian product u^T J is the gradient of <u, F(x)>, for a random unit u "
+                       "shaped like F's output: that gradient is what is compared)")
     if verdict == "fails":
         obs = float(np.asarray(guarded(oracle.first, v)[0]).reshape(-1)[0])
         details.append(f"  numerical d/dt f(x + tV) = {obs:.10g}")
@@ -494,7 +511,7 @@ def jacobian_check(F, J, inputs, wrt=None, structure=None, seed=None, complex_sa
 
         oracle = ev.oracle()
         ms = run(oracle)
-        oracle, ms = _confirm_real(ev, oracle, run, ms)
+        oracle, ms = _confirm_real(ev, oracle, run, ms, [r])
         return _verdict(ms), ms, inp, ev, oracle, claim, r, tol
 
     (verdict, ms, inp, ev, oracle, claim, r, tol), _ = _attempts(seed, run_once)
@@ -587,7 +604,7 @@ def hessian_check(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, 
 
             oracle = ev.oracle()
             ms = run(oracle)
-            oracle, ms = _confirm_real(ev, oracle, run, ms)
+            oracle, ms = _confirm_real(ev, oracle, run, ms, dirs)
             rtol = tol.derivative
         else:
             ev = _Evaluator(be, f, inp, complex_safe, precision)
@@ -601,7 +618,7 @@ def hessian_check(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, 
 
             oracle = ev.oracle()
             ms = run(oracle)
-            oracle, ms = _confirm_real(ev, oracle, run, ms)
+            oracle, ms = _confirm_real(ev, oracle, run, ms, dirs)
             rtol = tol.second
         return _verdict(ms), ms, inp, ev, oracle, rtol
 

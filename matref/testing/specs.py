@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matref.data.assumptions import closure
+from matref.data.assumptions import VOCABULARY, closure
 from matref.engine import sampling
 from matref.errors import MatrefError
 
@@ -42,7 +42,9 @@ class Spec:
             raise MatrefError("assumptions apply to vectors and matrices, not to arrays of rank > 2")
         if int(np.prod(self.shape)) > MAX_ENTRIES:
             raise MatrefError(f"a spec of shape {self.shape} has more than {MAX_ENTRIES:.0e} entries")
-        closure(self.assume)  # unknown words are an error here, not at draw time
+        unknown = [a for a in self.assume if a not in VOCABULARY]
+        if unknown:
+            raise MatrefError(f"unknown assumption {unknown[0]!r} (known: {', '.join(sorted(VOCABULARY))})")
 
     @property
     def structure(self) -> str:
