@@ -130,6 +130,7 @@ class Kind:
     words: str = ""  # a sentence the book adds under each identity of this kind
     explain: str = ""  # the elementwise explanation in matref.engine.explain
     needs: tuple[str, ...] = ()  # assumptions the variable must carry
+    vec_f: bool = False  # f may be written as vec(F): the same statement as F (duplicate detection)
     mutations: tuple[str, ...] = field(default=())  # kind-specific mistakes the mutation tests add
 
     @property
@@ -170,7 +171,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
          "claimed d vec(f) / d vec(wrt), numerator layout, column-major",
          False, lambda f, w: (product(*f), product(*w)), "(numel f) x (numel wrt)", 1,
          Example("A @ X @ B", "X", "kron(B.T, A)", "kron(A, B.T)"),
-         dense=_jacobian, space="columns", lazy=True, lhs=_lhs_jacobian,
+         dense=_jacobian, space="columns", lazy=True, lhs=_lhs_jacobian, vec_f=True,
          layouts=Layouts("numerator", "denominator",
                          ("denominator layout (the transpose)",
                           "numerator layout (one row per entry of the function; as stated)"), False),

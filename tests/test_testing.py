@@ -194,3 +194,10 @@ def test_cost_is_one_complex_evaluation_when_the_claim_holds():
 
     r = T.check_gradient(f, quad_grad, [T.general(4)], seed=0)
     assert r.ok and calls == [np.complex128]
+
+
+def test_matref_check_takes_python_functions():
+    assert matref.check(f=quad, grad=quad_grad, inputs=[T.general(4)], seed=0).verdict == "holds"
+    assert matref.check(f=quad, grad=WRONG["sign"], inputs=[T.general(4)], seed=0).verdict == "fails"
+    with pytest.raises(matref.MatrefError, match="give its inputs"):
+        matref.check(f=quad, grad=quad_grad)

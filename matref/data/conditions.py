@@ -258,7 +258,7 @@ def unjustified(ident) -> list[str]:
             if isinstance(node, N.Call) and node.func in ("inv", "logdet") and not j.inv(node.args[0]):
                 out.append(f"{role}: {typed.text(node.args[0])} must be invertible")
             if isinstance(node, N.Call) and node.func == "pinv" and role in ("f", "lhs", "rhs") \
-                    and ident.kind != "equality" and not _full_rank(j, node.args[0]):
+                    and ident.wrt is not None and not _full_rank(j, node.args[0]):
                 out.append(f"{role}: {typed.text(node.args[0])} must have full rank (f is differentiated)")
             if isinstance(node, N.Div) and typed.is_scalar(node.right) and not j.nonzero_scalar(node.right):
                 out.append(f"{role}: {typed.text(node.right)} must be nonzero")

@@ -22,6 +22,7 @@ import numpy as np
 from matref.errors import MatrefError, ShapeError
 from matref.expr import nodes as N
 from matref.expr.to_numpy import bind_sizes, evaluate
+from matref.kinds import KINDS
 
 
 def _rename(node: N.Node, mapping: dict[str, str]) -> N.Node:
@@ -32,7 +33,7 @@ def _rename(node: N.Node, mapping: dict[str, str]) -> N.Node:
 
 
 def _strip_vec(ident, role: str, node: N.Node) -> N.Node:
-    if ident.kind == "jacobian" and role == "f" and isinstance(node, N.Call) and node.func == "vec":
+    if KINDS[ident.kind].vec_f and role == "f" and isinstance(node, N.Call) and node.func == "vec":
         return node.args[0]
     return node
 
@@ -49,7 +50,7 @@ def _blind(ident) -> tuple:
     """The statement with every symbol name replaced by one placeholder (renaming-invariant)."""
     names = {n: "S" for n in ident.names + ([ident.direction] if ident.direction else [])}
     texts = _texts(ident, names)
-    if ident.kind == "equality":
+    if not KINDS[ident.kind].has_variable:
         return (ident.kind, tuple(sorted(texts.values())))
     return (ident.kind, texts["f"])
 
@@ -90,7 +91,7 @@ def same_claim(a, b) -> bool:
     ta = _texts(a)
     for mapping in _renamings(a, b):
         tb = _texts(b, mapping)
-        if a.kind == "equality":
+        if not KINDS[a.kind].has_variable:
             if sorted(ta.values()) == sorted(tb.values()):
                 return True
         elif ta["f"] == tb["f"] and _claims_agree(a, b, mapping) and \

@@ -140,7 +140,7 @@ class Identity:
         self.values = {s.name: s.value for s in spec.symbols if s.value is not None}
         self._share_free_identity_sizes()
         self.size_relations = self._size_relations()
-        if spec.kind == "hessian" and "orthogonal" in self.sampling_assumptions(spec.wrt):
+        if kind.order == 2 and "orthogonal" in self.sampling_assumptions(spec.wrt):
             self._fail("Hessians with respect to an orthogonal matrix are not supported: on the orthogonal "
                        "group the Hessian has a curvature term that a vec-Hessian cannot state", "wrt")
         self._check_eigen_arguments()

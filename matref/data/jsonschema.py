@@ -55,7 +55,7 @@ def catalog_schema() -> dict:
                  "status": {"enum": list(STATUSES)}, "corrected": corrected,
                  "error_class": {"enum": list(ERROR_CLASSES)}}
         required = ["id", "title", "kind", "sources", *roles]
-        if kind != "equality":
+        if KINDS[kind].has_variable:
             props["wrt"] = {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_]*$"}
             required.append("wrt")
         variants.append({"type": "object", "additionalProperties": False, "properties": props,

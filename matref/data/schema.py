@@ -211,13 +211,13 @@ def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
                            str(Location(file, data.line_of("kind"))), ident)
     roles = KINDS[kind].roles
     for other in (_ROLE_KEYS | {"wrt"}) - set(roles) - (
-        {"wrt"} if kind != "equality" else set()
+        {"wrt"} if KINDS[kind].has_variable else set()
     ):
         if other in data:
             raise CatalogError(f"key {other!r} does not belong to kind {kind!r} (it uses {', '.join(roles)})",
                                str(Location(file, data.line_of(other))), ident)
     statement = tuple((r, _string(data, r, loc, ident, expr=True)) for r in roles)
-    wrt = _string(data, "wrt", loc, ident) if kind != "equality" else None
+    wrt = _string(data, "wrt", loc, ident) if KINDS[kind].has_variable else None
     sources = _string_list(data, "sources", loc, ident)
     if not sources:
         raise CatalogError("at least one source is required (e.g. mc2012:101, a textbook, or 'derived')",

@@ -134,9 +134,7 @@ def in_space(ident, claim, props, x, tol) -> list[Measurement]:
     m, err = claim.value, claim.fro
     out = []
     if kind.symmetric:
-        out.append(compare.in_space(m, m.T, err, tol.space, f"the claimed {kind.noun.lower()} must be symmetric"
-                                    if kind.name != "symmetric_partials" else
-                                    "the claimed symmetric partials must be symmetric"))
+        out.append(compare.in_space(m, m.T, err, tol.space, f"the claimed {kind.noun} must be symmetric"))
     structure = sampling.structure(props, x.shape)
     if structure in ("general", "point") or kind.space is None:
         return out  # at isolated points there is nothing to differentiate along: see check()

@@ -17,6 +17,7 @@ from matref.errors import MatrefError
 from matref.expr import nodes as N
 from matref.expr.to_numpy import bind_sizes, evaluate
 from matref.expr.to_source import to_source
+from matref.kinds import KINDS
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def _replace_everywhere(root: N.Node, wide: bool = False):
 def mutants(ident, wide: bool = False) -> list[Mutant]:
     """Distinct syntactic mutants of the claim (and of the lhs of an equality); ``wide`` adds
     the mistakes of :func:`_wide_rewrites` and the whole claim scaled by 1 +- 1e-6."""
-    roles = ["lhs", "rhs"] if ident.kind == "equality" else [ident.roles[1]]
+    roles = list(ident.roles) if not KINDS[ident.kind].has_variable else [ident.roles[1]]
     out, seen = [], set()
     for role in roles:
         root = ident.typed[role].node
@@ -98,11 +99,11 @@ def mutants(ident, wide: bool = False) -> list[Mutant]:
 
 def _claim_values(ident, role, values, direction):
     sizes = bind_sizes(ident.scope, values, ident.names)
-    if ident.kind == "differential":
+    if KINDS[ident.kind].directional:
         values = dict(values)
         values[ident.direction] = direction
     out = evaluate(ident.typed[role], values, sizes)
-    if ident.kind == "gradient":
+    if KINDS[ident.kind].space == "vector":
         out = sampling.project(out, ident.sampling_assumptions(ident.wrt), values[ident.wrt])
     return out
 
@@ -143,12 +144,12 @@ def compare(original, mutant, role: str, seed: int = 0, instances: int = 3) -> s
         except ShapeError:
             return "ill-typed"
         direction = None
-        if original.kind == "differential":
+        if KINDS[original.kind].directional:
             direction = sampling.direction(rng, values[original.wrt], original.sampling_assumptions(original.wrt))
         a = b = None
         try:
             with np.errstate(all="ignore"), _as_inequivalent():
-                if mutant.kind == "equality":
+                if not KINDS[mutant.kind].has_variable:
                     sizes = bind_sizes(mutant.scope, values, mutant.names)
                     a = evaluate(mutant.typed[role], values, sizes)
                     b = evaluate(mutant.typed[other], values, sizes)

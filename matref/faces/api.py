@@ -54,18 +54,28 @@ def _split(item: str, what: str, form: str):
     return name.strip(), value.strip()
 
 
-def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=None, rhs=None,
-          assume=None, shapes=None, hessian=None, partials=None) -> Identity:
-    """Build a one-off Identity from expression strings (see :func:`check`)."""
-    claims = {"grad": grad, "jacobian": jacobian, "differential": differential, "hessian": hessian,
-              "partials": partials}
-    by_claim = {k.claim: k.name for k in KINDS.values() if k.name != "equality"}
+def _claims(claims: dict) -> dict:
+    """The claim keywords, checked against the kinds registry (one keyword per kind)."""
+    known = {k.claim for k in KINDS.values()}
+    for key in claims:
+        if key not in known:
+            raise MatrefError(f"unknown claim {key!r}: known are {', '.join(sorted(known))}")
+    return {k.claim: claims.get(k.claim) for k in KINDS.values()}
+
+
+def build(f=None, wrt=None, lhs=None, assume=None, shapes=None, **claims) -> Identity:
+    """Build a one-off Identity from expression strings (see :func:`check`); the claim is given
+    by its kind's keyword (``grad=``, ``jacobian=``, ``differential=``, ``hessian=``,
+    ``partials=``, or ``rhs=`` with ``lhs=``)."""
+    claims = _claims(claims)
+    rhs = claims.pop(KINDS["equality"].claim)
+    by_claim = {k.claim: k.name for k in KINDS.values() if k.has_variable}
     given = [k for k, v in claims.items() if v is not None]
     options = ", ".join(f"--{c}" for c in by_claim)
     if lhs is not None or rhs is not None:
         if f is not None or wrt is not None or given or lhs is None or rhs is None:
             raise MatrefError("an equality takes exactly --lhs and --rhs (and no --f, --wrt, --grad, ...)")
-        kind = "equality"
+        kind = next(k.name for k in KINDS.values() if not k.has_variable)
     else:
         if f is None or wrt is None or len(given) != 1:
             raise MatrefError(f"give --f EXPR --wrt NAME and exactly one of {options}; or --lhs EXPR --rhs EXPR")
@@ -79,7 +89,7 @@ def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
             raise MatrefError(f"--{role}: empty expression")
     if wrt is not None and (not isinstance(wrt, str) or not wrt.strip()):
         raise MatrefError(f"--wrt must be a symbol name, not {wrt!r}")
-    if kind == "differential":
+    if KINDS[kind].directional:
         from matref.expr.parse import parse
         from matref.expr.nodes import symbols
 
@@ -101,7 +111,7 @@ def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
             raise MatrefError(f"--assume {n}={bad[0]}: unknown assumption; {hint}"
                               f"(known: {', '.join(vocab.VOCABULARY)})")
     spec = IdentitySpec(id="check.formula", family="check", title="your formula", kind=kind,
-                        statement=statement, wrt=wrt if kind != "equality" else None, symbols=symbols,
+                        statement=statement, wrt=wrt if KINDS[kind].has_variable else None, symbols=symbols,
                         sources=("user",), location=Location("<check>", 0))
     try:
         ident = Identity(spec)
@@ -123,7 +133,7 @@ def build(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
 
 def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=None, rhs=None,
           assume=None, shapes=None, trials: int = 5, seed: int | None = None, rng=None,
-          hessian=None, partials=None, limits=None) -> Report:
+          hessian=None, partials=None, limits=None, inputs=None) -> Report:
     """Verify your own derivative or equality numerically.
 
     Parameters
@@ -140,6 +150,11 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
         ``{"A": ["symmetric"]}`` or ``["A=symmetric"]``.
     shapes : dict or list of str, optional
         ``{"t": "scalar", "X": "n x m"}`` or ``["t=scalar"]``; inferred when not given.
+    inputs : list, optional
+        When ``f`` (or ``lhs``) is a Python function rather than an expression: its inputs
+        (arrays or :mod:`matref.testing` specs); the check is then
+        :func:`matref.testing.check_gradient` (or ``check_jacobian``, ``check_hessian``,
+        ``check_equal``), with ``wrt`` the index of the variable, and returns its Result.
     trials, seed, rng, limits
         As in :func:`matref.engine.verify.verify`; ``limits`` (a :class:`matref.engine.limits.Limits`) bounds
         the sizes and work of the request.
@@ -162,5 +177,30 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     >>> matref.check(f="tr(A @ X @ B)", wrt="X", grad="B @ A", seed=1).ok
     False
     """
-    ident = build(f, wrt, grad, jacobian, differential, lhs, rhs, assume, shapes, hessian, partials)
+    claims = {"grad": grad, "jacobian": jacobian, "differential": differential, "hessian": hessian,
+              "partials": partials, "rhs": rhs}
+    if callable(f) or callable(lhs):
+        return _check_callable(f, wrt, lhs, inputs, seed, claims)
+    ident = build(f, wrt, lhs, assume, shapes, **claims)
     return verify(ident, trials=trials, seed=seed, rng=rng, limits=limits)
+
+
+def _check_callable(f, wrt, lhs, inputs, seed, claims):
+    """``matref.check`` on Python functions: the same engine, through :mod:`matref.testing`."""
+    from matref import testing
+
+    if inputs is None:
+        raise MatrefError("f is a Python function: give its inputs=[...] (arrays, or specs such as "
+                          "matref.testing.spd(4)), or write f as an expression string")
+    given = {k: v for k, v in claims.items() if v is not None}
+    runners = {"grad": testing.check_gradient, "jacobian": testing.check_jacobian, "hessian": testing.check_hessian}
+    if lhs is not None:
+        if set(given) != {"rhs"} or not callable(claims["rhs"]):
+            raise MatrefError("an equality of Python functions takes lhs= and rhs=, both functions")
+        return testing.check_equal(lhs, claims["rhs"], inputs, seed=seed)
+    if len(given) != 1 or next(iter(given)) not in runners:
+        raise MatrefError("for a Python function give exactly one of grad=, jacobian=, hessian= "
+                          "(an array, a function of the inputs, or 'autograd')")
+    (name, claim), = given.items()
+    index = 0 if wrt is None else wrt
+    return runners[name](f, claim, inputs, wrt=index, seed=seed)

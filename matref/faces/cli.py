@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
     chk = sub.add_parser("check", help="verify your own derivative or equality",
                          description="Verify a derivative (--f, --wrt and one of "
-                                     + ", ".join(f"--{k.claim}" for k in KINDS.values() if k.name != "equality")
+                                     + ", ".join(f"--{k.claim}" for k in KINDS.values() if k.has_variable)
                                      + ") or an equality (--lhs, --rhs). Exit status: 0 holds, 1 does not "
                                      "hold, 3 undecided, 2 bad input or refused.")
     chk.add_argument("--f", help="the function, e.g. 'tr(A @ X @ B)'")

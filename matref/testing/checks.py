@@ -296,12 +296,13 @@ def _worst(ms):
 
 
 def _message(fn, what, verdict, seed, inp: Inputs, ms, details, method, note, rtol) -> str:
+    derivative = bool(method)  # an equality compares values: no variable, no numerical derivative
     head = {"fails": f"the claimed {what} does NOT hold", "undecided": f"the claimed {what} could not be decided",
             "holds": f"the claimed {what} holds"}[verdict]
     x = inp.x
     struct = sampling.structure(inp.assume, _matrix(x).shape) if x.ndim == 2 else "general"
     lines = [f"matref.testing.{fn}: {head}"]
-    if what != "equality":
+    if derivative:
         lines.append(f"  variable: {inp.name}, shape {x.shape}, {x.dtype}"
                      + (f", {struct} (directions in its tangent space)" if struct != "general" else ""))
     else:
@@ -310,13 +311,13 @@ def _message(fn, what, verdict, seed, inp: Inputs, ms, details, method, note, rt
     if verdict == "fails":
         lines.append(f"  {m.what}: error {m.error:.3e} > tolerance {m.tolerance:.3e} "
                      f"(rtol {rtol:g} of the larger value)"
-                     + (", confirmed by a second derivative" if what != "equality" else ""))
+                     + (", confirmed by a second derivative" if derivative else ""))
     elif verdict == "undecided":
         lines.append(f"  {m.what}: {m.reason}")
     else:
         lines.append(f"  worst error {m.error:.3e} <= tolerance {m.tolerance:.3e} (rtol {rtol:g})")
     lines += details
-    if what != "equality":
+    if derivative:
         lines.append(f"  numerical derivative: {method}" + (f"; {note}" if note else ""))
     lines.append(f"  seed {seed}; reproduce: {_call_text(fn, seed)}")
     return "\n".join(lines)
