@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: test verify book book-ci serve test-book test-browser bench bench-reliability sweep clean help
+.PHONY: test test-adapters verify book book-ci serve test-book test-browser bench bench-testing bench-reliability sweep clean help
 
 help:
 	@echo "make test    create .venv, install matref with its test extras, run every test (re-verifies the catalog)"
@@ -16,8 +16,9 @@ help:
 	@echo "make book-ci build the handbook from scratch, every cell executed (what CI runs)"
 	@echo "make test-book     slow handbook tests: a broken catalog must fail the build, naming the identity"
 	@echo "make test-browser  open built pages in headless Chromium and check the formulas are typeset"
+	@echo "make test-adapters  install CPU torch and jax into .venv and test matref.testing on them"
 	@echo "make verify  re-prove every identity from the command line"
-	@echo "make bench   speed of the numerical proofs, and det/logdet/inverse identities up to n = 512"
+	@echo "make bench   matref.testing against the floor, torch gradcheck and jax check_grads (n = 4..512); the catalog's proofs up to n = 512; catalog load time"
 	@echo "make sweep   every identity and a table of true and wrong claims under SEEDS seeds (default 100)"
 	@echo "make bench-reliability  the catalog over 1000 seeds at sizes up to 12, and the wide mutant set: false failures, separation, kill rate"
 
@@ -34,8 +35,22 @@ test: $(VENV)/.test-installed
 verify: $(VENV)/.test-installed
 	$(BIN)/matref verify --trials 10
 
-bench: $(VENV)/.test-installed
+# torch 2.13.0 is the CPU build (a wheel on these machines' disk); a bare range would take a CUDA build.
+ADAPTERS_STAMP := $(VENV)/.adapters-installed
+$(ADAPTERS_STAMP): pyproject.toml $(VENV)/.test-installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'torch==2.13.0'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,adapters]'
+	@touch $@
+
+test-adapters: $(ADAPTERS_STAMP)
+	MATREF_REQUIRE_ADAPTERS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_adapters.py
+
+bench: bench-testing
+	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_verify.py
+
+bench-testing: $(ADAPTERS_STAMP)
+	$(BIN)/python benchmarks/bench_testing.py
 
 # No flakes: false failures (target 0), worst true ratio vs smallest refuted ratio, wide mutant kill rate.
 RELIABILITY_SEEDS ?= 1000

@@ -80,6 +80,11 @@ class Measurement:
 def dist(a, b) -> float:
     """``||a - b||_F`` without overflow or underflow (both scaled by the largest entry)."""
     a, b = np.asarray(a), np.asarray(b)
+    if a.dtype.kind == "f" and b.dtype.kind == "f" and a.size and a.shape == b.shape:
+        d = (a - b).reshape(-1)
+        s = float(np.dot(d, d))
+        if 1e-280 < s < 1e280:
+            return math.sqrt(s)
     m = max(float(np.max(np.abs(a))) if a.size else 0.0, float(np.max(np.abs(b))) if b.size else 0.0)
     if m == 0.0 or not math.isfinite(m):
         return m
@@ -88,6 +93,13 @@ def dist(a, b) -> float:
 
 def inner(g, v) -> float:
     """``sum(g * v)``, scaled so that large or tiny ``g`` neither overflows nor underflows."""
+    g, v = np.asarray(g), np.asarray(v)
+    if g.dtype.kind == "f" and v.dtype.kind == "f" and g.size == v.size and g.size:
+        gf, vf = g.reshape(-1, order="F"), v.reshape(-1, order="F")
+        s = float(np.dot(gf, vf))
+        big = float(np.dot(gf, gf)) * float(np.dot(vf, vf))
+        if 1e-280 < big < 1e280 and math.isfinite(s):
+            return s
     m = float(np.max(np.abs(g))) if np.size(g) else 0.0
     if m == 0.0 or not math.isfinite(m):
         return 0.0 if m == 0.0 else math.nan

@@ -110,6 +110,13 @@ def frob(a) -> float:
     a = np.asarray(a)
     if a.size == 0:
         return 0.0
+    if a.dtype.kind == "f":
+        # One dot product when the sum of squares is safely inside the range (the common case);
+        # the scaled computation otherwise.
+        flat = a.reshape(-1)
+        s = float(np.dot(flat, flat))
+        if 1e-280 < s < 1e280:
+            return math.sqrt(s)
     m = float(np.max(np.abs(a)))
     if m == 0.0 or not math.isfinite(m):
         return m
