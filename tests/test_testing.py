@@ -201,3 +201,13 @@ def test_matref_check_takes_python_functions():
     assert matref.check(f=quad, grad=WRONG["sign"], inputs=[T.general(4)], seed=0).verdict == "fails"
     with pytest.raises(matref.MatrefError, match="give its inputs"):
         matref.check(f=quad, grad=quad_grad)
+
+
+def test_the_readme_example_runs():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"## Testing your own code.*?```python\n(.*?)```", text, re.S)
+    assert block, "the README must show matref.testing"
+    exec(compile(block.group(1), "README.md", "exec"), {})
