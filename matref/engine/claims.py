@@ -50,6 +50,17 @@ def _dot(m, v, err: float, spread: float, u: float) -> Claimed:
     return Claimed(np.array([val]), err * nv + rounding, spread * nv + rounding)
 
 
+def _times(m, v, err: float, spread: float, u: float) -> Claimed:
+    """``m @ vec(v)`` (scaled against overflow) with the rounding of the products."""
+    vv = _flat(v)
+    s = float(np.max(np.abs(m))) if m.size else 1.0
+    s = s or 1.0
+    out = s * ((m / s) @ vv)
+    rounding = gamma(m.shape[-1]) * (u / 2.0 ** -53) * frob(np.abs(m) @ np.abs(vv))
+    nv = frob(v)
+    return Claimed(out, err * nv + rounding, spread * nv + rounding)
+
+
 @dataclass(frozen=True)
 class Gradient:
     """A claimed gradient ``G`` of a scalar function: ``d/dt f(X + tV) = <G, V>``.
@@ -87,14 +98,7 @@ class Jacobian:
     order = 1
 
     def along(self, v) -> Claimed:
-        m = self.matrix
-        vv = _flat(v)
-        s = float(np.max(np.abs(m))) if m.size else 1.0
-        s = s or 1.0
-        out = s * ((m / s) @ vv)
-        rounding = gamma(v.size) * (self.unit / 2.0 ** -53) * frob(np.abs(m) @ np.abs(vv))
-        nv = frob(v)
-        return Claimed(out, self.err * nv + rounding, self.spread * nv + rounding)
+        return _times(self.matrix, v, self.err, self.spread, self.unit)
 
     def own(self):
         return None
@@ -131,14 +135,7 @@ class Hessian:
     order = 2
 
     def times(self, v) -> Claimed:
-        h = self.matrix
-        vv = _flat(v)
-        s = float(np.max(np.abs(h))) if h.size else 1.0
-        s = s or 1.0
-        out = s * ((h / s) @ vv)
-        rounding = gamma(h.shape[-1]) * (self.unit / 2.0 ** -53) * frob(np.abs(h) @ np.abs(vv))
-        nv = frob(v)
-        return Claimed(out, self.err * nv + rounding, self.spread * nv + rounding)
+        return _times(self.matrix, v, self.err, self.spread, self.unit)
 
     def along(self, v) -> Claimed:
         return form(v, self.times(v), self.unit)

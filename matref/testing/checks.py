@@ -278,6 +278,19 @@ def _confirm_real(ev: _Evaluator, oracle, run, ms, directions=()):
     return real, again
 
 
+def _first_order_run(claim, directions, rtol):
+    """The engine's first-order check of ``claim`` as a function of the oracle; a point outside
+    the domain is an undecided measurement, never a counterexample."""
+
+    def run(oracle):
+        try:
+            return compare.first_order(oracle, claim, directions, rtol, "along a direction V")
+        except OutOfDomain as e:
+            return [Measurement(math.nan, 0.0, "domain", verdict=UNDECIDED, reason=str(e))]
+
+    return run
+
+
 def _attempts(seed, run_once):
     """Run a check; retry on an undecided comparison with fresh directions (and draws)."""
     rng = np.random.default_rng(seed)
@@ -393,12 +406,7 @@ def gradient_check(f, grad, inputs, wrt=None, structure=None, seed=None, complex
         v = r + own / n if n > 0 and math.isfinite(n) else r
         v = (v / frob(v)).astype(precision)
 
-        def run(oracle):
-            try:
-                return compare.first_order(oracle, claim, [v], tol.derivative, "along a direction V")
-            except OutOfDomain as e:
-                return [Measurement(math.nan, 0.0, "domain", verdict=UNDECIDED, reason=str(e))]
-
+        run = _first_order_run(claim, [v], tol.derivative)
         oracle = ev.oracle()
         ms = run(oracle)
         oracle, ms = _confirm_real(ev, oracle, run, ms, [v])
@@ -512,12 +520,7 @@ def jacobian_check(F, J, inputs, wrt=None, structure=None, seed=None, complex_sa
         tol = tolerance_for(precision)
         ev = _Evaluator(be, F, inp, complex_safe, precision)
 
-        def run(oracle):
-            try:
-                return compare.first_order(oracle, claim, [r], tol.derivative, "along a direction V")
-            except OutOfDomain as e:
-                return [Measurement(math.nan, 0.0, "domain", verdict=UNDECIDED, reason=str(e))]
-
+        run = _first_order_run(claim, [r], tol.derivative)
         oracle = ev.oracle()
         ms = run(oracle)
         oracle, ms = _confirm_real(ev, oracle, run, ms, [r])
@@ -605,11 +608,7 @@ def hessian_check(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, 
                 ev = _Evaluator(be, grad, inp, complex_safe, precision, post)
             claim = claims.Applied(times, unit=unit)
 
-            def run(o):
-                try:
-                    return compare.first_order(o, claim, dirs, tol.derivative, "along a direction V")
-                except OutOfDomain as e:
-                    return [Measurement(math.nan, 0.0, "domain", verdict=UNDECIDED, reason=str(e))]
+            run = _first_order_run(claim, dirs, tol.derivative)
 
             oracle = ev.oracle()
             ms = run(oracle)
