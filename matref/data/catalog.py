@@ -10,6 +10,7 @@ from pathlib import Path
 from matref.errors import CatalogError, MatrefError
 from matref.data.identity import Identity
 from matref.data.loader import display_path, load_yaml
+from matref.data.fingerprint import files_state
 from matref.data.schema import FamilySpec, family_from_yaml
 
 DEFAULT_DIR = Path(__file__).parent.parent / "identities"
@@ -117,9 +118,57 @@ def load_catalog(directory: Path | str) -> Catalog:
     return Catalog(families)
 
 
+CACHE_FORMAT = 1
+
+
+def cache_dir() -> Path | None:
+    """Where built catalogs are kept between processes: ``$MATREF_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/matref`` or ``~/.cache/matref``; None when ``MATREF_CACHE=0``."""
+    if os.environ.get("MATREF_CACHE", "1") == "0":
+        return None
+    chosen = os.environ.get("MATREF_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "matref"
+
+
+def _load_cached(directory: Path) -> Catalog:
+    """The catalog of ``directory``, from the disk cache when the YAML files, matref's code, Python
+    and numpy are exactly those it was built from (a sha256 of all of them names the file);
+    otherwise built, validated and stored. A cache that cannot be read or written is ignored."""
+    import pickle
+
+    where = cache_dir()
+    files = sorted(directory.glob("*.yaml"), key=_order)
+    if where is None or not files:
+        return load_catalog(directory)
+    path = where / f"catalog-{CACHE_FORMAT}-{files_state(files)}.pickle"
+    try:
+        with open(path, "rb") as fh:
+            cat = pickle.load(fh)
+        if isinstance(cat, Catalog):
+            return cat
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        pass
+    cat = load_catalog(directory)
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(cat, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: parallel test workers never read half a file
+        for old in where.glob("catalog-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass
+    return cat
+
+
 @lru_cache(maxsize=4)
 def _cached(directory: str) -> Catalog:
-    return load_catalog(directory)
+    return _load_cached(Path(directory))
 
 
 def catalog(path: Path | str | None = None) -> Catalog:

@@ -99,19 +99,23 @@ def compare_runs(runs, rtol: float, label: str, again) -> list[Measurement]:
     1/sqrt(numel) of that, which would let a claim 1e-6 off pass at large sizes. ``again(v)``
     is the second, independent derivative that must confirm a failure.
     """
-    operator = max(max(frob(o), frob(c)) for _, o, _, c, _, _ in runs)
+    norms = [(frob(o), frob(c)) for _, o, _, c, _, _ in runs]
+    operator = max(max(pair) for pair in norms)
     out = []
     for k, (v, obs, noise_obs, claimed, noise_claim, spread_claim) in enumerate(runs):
-        scale = max(frob(obs), frob(claimed), operator)
-        out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, rtol,
-                            f"{label} {k + 1}", lambda v=v: again(v)))
+        out.append(_compare(obs, noise_obs, claimed, noise_claim, spread_claim, operator, rtol,
+                            f"{label} {k + 1}", lambda v=v: again(v), norms[k]))
     return out
 
 
-def _compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, rtol, what, again) -> Measurement:
+def _compare(obs, noise_obs, claimed, noise_claim, spread_claim, scale, rtol, what, again,
+             norms=None) -> Measurement:
     """Judge one directional comparison: a pass needs an accurate numerical derivative, a failure
-    a second, independent one that agrees (``again()`` computes it)."""
-    m = judge(dist(obs, claimed), scale, rtol, noise_obs + noise_claim, (frob(obs), frob(claimed)),
+    a second, independent one that agrees (``again()`` computes it). ``norms``: the sizes of the
+    two sides, when already known."""
+    norms = norms or (frob(obs), frob(claimed))
+    scale = max(scale, *norms)
+    m = judge(dist(obs, claimed), scale, rtol, noise_obs + noise_claim, norms,
               (max(noise_obs, noise_claim), noise_claim), what, noise_obs + spread_claim)
     if m.verdict == PASS and noise_obs > m.tolerance:
         return Measurement(m.error, m.tolerance, what, m.noise, UNDECIDED,

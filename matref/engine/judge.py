@@ -40,6 +40,8 @@ TOLERANCES: dict[np.dtype, Tolerance] = {
 def tolerance_for(dtype) -> Tolerance:
     """The tolerance row of a claim computed in ``dtype`` (float32 for single precision, half
     precision included; float64 otherwise)."""
+    if dtype in TOLERANCES:
+        return TOLERANCES[dtype]
     dt = np.dtype(dtype)
     if dt.kind == "c":
         dt = np.finfo(dt).dtype
@@ -85,6 +87,8 @@ def dist(a, b) -> float:
         s = float(np.dot(d, d))
         if 1e-280 < s < 1e280:
             return math.sqrt(s)
+        if s == 0.0 and not d.any() and np.isfinite(a).all():
+            return 0.0
     m = max(float(np.max(np.abs(a))) if a.size else 0.0, float(np.max(np.abs(b))) if b.size else 0.0)
     if m == 0.0 or not math.isfinite(m):
         return m

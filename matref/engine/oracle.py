@@ -37,8 +37,20 @@ CONTOUR_RADIUS = {1: 1e-3, 2: 1e-2}
 REAL_STEP = {(8, 1): 1e-3, (8, 2): 1e-2, (4, 1): 1e-1, (4, 2): 2e-1}
 
 
+_FINFO: dict = {}
+
+
+def _info(dtype) -> tuple[float, float]:
+    """Unit roundoff and smallest normal of a real dtype (cached: np.finfo is slow to ask)."""
+    dt = np.dtype(dtype)
+    if dt not in _FINFO:
+        fi = np.finfo(dt)
+        _FINFO[dt] = (float(fi.eps) / 2, float(fi.tiny))
+    return _FINFO[dt]
+
+
 def _eps(dtype) -> float:
-    return float(np.finfo(np.dtype(dtype)).eps) / 2
+    return _info(dtype)[0]
 
 
 def _complex_of(dtype):
@@ -75,9 +87,8 @@ class Oracle:
         self.x = x
         self.analytic = analytic
         real = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-        self.eps = _eps(real)
+        self.eps, tiny = _info(real)
         self.complex = _complex_of(real)
-        tiny = float(np.finfo(self.complex).tiny)
         # Imaginary parts below the guard lose digits (subnormals); the step is exact for any h
         # small enough, so it only has to keep h * value above the guard.
         self.guard = tiny ** 0.91  # 1e-280 in double precision, 3e-35 in single
@@ -96,10 +107,10 @@ class Oracle:
         return out
 
     def complex_step(self, v) -> np.ndarray | None:
-        z = self.x.astype(self.complex) + (1j * self.step) * v
+        z = self.x + (1j * self.step) * v.astype(self.x.dtype, copy=False)
         raw = np.imag(self._call(z))
-        nz = np.abs(raw[raw != 0])
-        if nz.size and nz.min() < self.guard:
+        small = np.abs(raw) < self.guard
+        if small.any() and np.any(raw[small]):
             return None  # digits lost to underflow: use the contour instead
         return raw / self.step
 

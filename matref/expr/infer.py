@@ -144,6 +144,19 @@ class Typed:
     def shape_of(self, node: N.Node) -> Shape:
         return self.shapes[id(node)]
 
+    # Shapes are keyed by node identity, which does not survive pickling: store them in the
+    # order of a walk of the tree instead (the catalog's disk cache pickles typed trees).
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_cost_plan", None)
+        state["shapes"] = [self.shapes.get(id(n)) for n in N.walk(self.node)]
+        return state
+
+    def __setstate__(self, state):
+        shapes = state.pop("shapes")
+        self.__dict__.update(state)
+        self.shapes = {id(n): s for n, s in zip(N.walk(self.node), shapes) if s is not None}
+
     def is_scalar(self, node: N.Node) -> bool:
         return self.scope.unifier.is_scalar(self.shapes[id(node)])
 

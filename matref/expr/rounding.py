@@ -117,6 +117,8 @@ def frob(a) -> float:
         s = float(np.dot(flat, flat))
         if 1e-280 < s < 1e280:
             return math.sqrt(s)
+        if s == 0.0 and not flat.any():
+            return 0.0
     m = float(np.max(np.abs(a)))
     if m == 0.0 or not math.isfinite(m):
         return m

@@ -20,7 +20,7 @@ import numpy as np
 from matref.data.assumptions import closure
 from matref.engine import claims, compare, sampling
 from matref.engine.judge import FAIL, PASS, UNDECIDED, VACUOUS, Measurement, dist, tolerance_for
-from matref.engine.oracle import Oracle, RealOracle, guarded
+from matref.engine.oracle import Oracle, RealOracle, _info, guarded
 from matref.errors import MatrefError
 from matref.expr.rounding import OutOfDomain, frob
 from matref.testing.adapters import NotComplexSafe, backend_for, to_numpy
@@ -232,15 +232,18 @@ def _method(oracle) -> str:
 
 
 def _unit(precision) -> float:
-    return float(np.finfo(np.dtype(precision)).eps) / 2
+    return _info(precision)[0]
+
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def _precision(*arrays) -> np.dtype:
     """float32 if any of the compared arrays is single precision (or less), else float64."""
     for a in arrays:
-        if a is not None and np.asarray(a).dtype.kind in "fc" and np.finfo(np.asarray(a).dtype).bits < 64:
-            return np.dtype(np.float32)
-    return np.dtype(np.float64)
+        if a is not None and a.dtype.kind in "fc" and a.dtype.itemsize < (8 if a.dtype.kind == "f" else 16):
+            return _F32
+    return _F64
 
 
 # -- the runs -----------------------------------------------------------------------------------------
@@ -291,9 +294,9 @@ def _first_order_run(claim, directions, rtol):
     return run
 
 
-def _attempts(seed, run_once):
-    """Run a check; retry on an undecided comparison with fresh directions (and draws)."""
-    rng = np.random.default_rng(seed)
+def _attempts(rng, run_once):
+    """Run a check; retry on an undecided comparison with fresh directions (and draws), all from
+    ``rng`` (the one generator of the check, seeded by its reported seed)."""
     history = []
     for attempt in range(1 + RETRIES):
         out = run_once(rng, attempt)
@@ -398,13 +401,14 @@ def gradient_check(f, grad, inputs, wrt=None, structure=None, seed=None, complex
         ev = _Evaluator(be, target, inp, complex_safe, precision)
         tol = tolerance_for(precision)
         unit = _unit(precision)
-        g64 = g.astype(np.float64)
-        claim = claims.Gradient(g64, 32 * unit * frob(g64), 32 * unit * frob(g64), unit=unit)
+        g64 = g.astype(np.float64, copy=False)
+        size = frob(g64)
+        claim = claims.Gradient(g64, 32 * unit * size, 32 * unit * size, unit=unit)
         r = _direction(rng, inp.x, inp.assume)
-        own = _project(g64, inp.x, inp.assume)
-        n = frob(own)
+        own = _project(g64, inp.x, inp.assume) if inp.assume else g64
+        n = frob(own) if inp.assume else size
         v = r + own / n if n > 0 and math.isfinite(n) else r
-        v = (v / frob(v)).astype(precision)
+        v = (v / frob(v)).astype(precision, copy=False)
 
         run = _first_order_run(claim, [v], tol.derivative)
         oracle = ev.oracle()
@@ -413,9 +417,8 @@ def gradient_check(f, grad, inputs, wrt=None, structure=None, seed=None, complex
         evals[0] += ev.evaluations
         return _verdict(ms), ms, inp, ev, oracle, g64, v, tol
 
-    (verdict, ms, inp, ev, oracle, g, v, tol), _ = _attempts(seed, run_once)
+    (verdict, ms, inp, ev, oracle, g, v, tol), _ = _attempts(rng0, run_once)
     details = []
-    m = _worst(ms)
     if scalarize is not None:
         details.append("  (a vector-Jacobian product u^T J is the gradient of <u, F(x)>, for a random unit u "
                        "shaped like F's output: that gradient is what is compared)")
@@ -495,7 +498,8 @@ def jacobian_check(F, J, inputs, wrt=None, structure=None, seed=None, complex_sa
     seed = _new_seed(seed)
     raw = list(inputs.values()) if isinstance(inputs, dict) else (inputs if isinstance(inputs, (list, tuple)) else [inputs])
     be = backend_for(raw, backend)
-    inp0 = _inputs(inputs, wrt, structure, np.random.default_rng(seed))
+    rng0 = np.random.default_rng(seed)
+    inp0 = _inputs(inputs, wrt, structure, rng0)
     state = {"inp": inp0}
 
     def run_once(rng, attempt):
@@ -526,7 +530,7 @@ def jacobian_check(F, J, inputs, wrt=None, structure=None, seed=None, complex_sa
         oracle, ms = _confirm_real(ev, oracle, run, ms, [r])
         return _verdict(ms), ms, inp, ev, oracle, claim, r, tol
 
-    (verdict, ms, inp, ev, oracle, claim, r, tol), _ = _attempts(seed, run_once)
+    (verdict, ms, inp, ev, oracle, claim, r, tol), _ = _attempts(rng0, run_once)
     details = []
     if verdict == "fails":
         obs = np.asarray(guarded(oracle.first, r)[0]).reshape(-1, order="F")
@@ -562,7 +566,8 @@ def hessian_check(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, 
     seed = _new_seed(seed)
     raw = list(inputs.values()) if isinstance(inputs, dict) else (inputs if isinstance(inputs, (list, tuple)) else [inputs])
     be = backend_for(raw, backend)
-    state = {"inp": _inputs(inputs, wrt, structure, np.random.default_rng(seed))}
+    rng0 = np.random.default_rng(seed)
+    state = {"inp": _inputs(inputs, wrt, structure, rng0)}
 
     def hv_of(inp, v):
         if isinstance(H, str) and H == "autograd":
@@ -630,7 +635,7 @@ def hessian_check(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, 
             rtol = tol.second
         return _verdict(ms), ms, inp, ev, oracle, rtol
 
-    (verdict, ms, inp, ev, oracle, rtol), _ = _attempts(seed, run_once)
+    (verdict, ms, inp, ev, oracle, rtol), _ = _attempts(rng0, run_once)
     msg = lambda: _message(fn, "Hessian", verdict, seed, inp, ms, [], _method(oracle), ev.note, rtol)
     return Result(verdict, "Hessian", seed, ms, msg, _method(oracle), ev.evaluations)
 
