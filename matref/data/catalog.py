@@ -133,6 +133,19 @@ def cache_dir() -> Path | None:
     return Path(base) / "matref"
 
 
+def _plain(path: Path) -> bool:
+    """A regular file within the loader's size limit (only such files are hashed for the cache)."""
+    import stat
+
+    from matref.data.loader import MAX_BYTES
+
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size <= MAX_BYTES
+
+
 def _load_cached(directory: Path) -> Catalog:
     """The catalog of ``directory``, from the disk cache when the YAML files, matref's code, Python
     and numpy are exactly those it was built from (a sha256 of all of them names the file);
@@ -141,8 +154,8 @@ def _load_cached(directory: Path) -> Catalog:
 
     where = cache_dir()
     files = sorted(directory.glob("*.yaml"), key=_order)
-    if where is None or not files:
-        return load_catalog(directory)
+    if where is None or not files or not all(_plain(f) for f in files):
+        return load_catalog(directory)  # which reports what is wrong with the files
     path = where / f"catalog-{CACHE_FORMAT}-{files_state(files)}.pickle"
     try:
         with open(path, "rb") as fh:
