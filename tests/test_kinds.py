@@ -61,6 +61,11 @@ def test_every_kind_has_latex_words_and_an_explanation(kind):
     k = KINDS[kind]
     ident = _check(kind, k.example.true, seed=1)
     assert k.explain in EXPLAINERS
+    from matref.engine.mutate import KIND_MUTATIONS, mutants
+
+    assert set(k.mutations) <= set(KIND_MUTATIONS)
+    if k.mutations:
+        assert {m.operator for m in mutants(ident_obj_of(k))} >= set(k.mutations)
     assert k.noun and k.plural and k.help
     assert book.KIND_WORDS[kind] == (k.noun, k.plural)
     ident_obj = matref.faces.api.build(**{k.roles[0]: k.example.f, k.claim: k.example.true,
@@ -73,6 +78,11 @@ def test_every_kind_has_latex_words_and_an_explanation(kind):
     assert tex.count("{") == tex.count("}") and " = " in tex
     assert bool(ident_obj.layouts) == (k.layouts is not None)
     assert ident.verdict == "holds"
+
+
+def ident_obj_of(k):
+    ex = k.example
+    return matref.faces.api.build(**{k.roles[0]: ex.f, k.claim: ex.true, **({"wrt": ex.wrt} if ex.wrt else {})})
 
 
 @pytest.mark.parametrize("kind", [k for k in KINDS if KINDS[k].order > 0])

@@ -76,6 +76,13 @@ def _replace_everywhere(root: N.Node, wide: bool = False):
             yield op, N.replace_children(root, kids[:k] + (new_child,) + kids[k + 1:])
 
 
+KIND_MUTATIONS = {
+    # the layout mistake: a gradient or Jacobian stated in the other layout
+    "transposed claim": lambda ident, root: ident.transposed_claim(),
+}
+"""Mistakes particular to a kind of claim, by the names its record lists (``Kind.mutations``)."""
+
+
 def mutants(ident, wide: bool = False) -> list[Mutant]:
     """Distinct syntactic mutants of the claim (and of the lhs of an equality); ``wide`` adds
     the mistakes of :func:`_wide_rewrites` and the whole claim scaled by 1 +- 1e-6."""
@@ -86,6 +93,8 @@ def mutants(ident, wide: bool = False) -> list[Mutant]:
         original = to_source(root)
         candidates = list(_replace_everywhere(root, wide))
         candidates += [("flip sign", N.Neg(root)), ("factor 2", N.Mul(N.Number(2), root))]
+        if role == ident.roles[1]:
+            candidates += [(op, KIND_MUTATIONS[op](ident, root)) for op in KINDS[ident.kind].mutations]
         if wide:
             candidates += [("scaled 1 + 1e-6", N.Mul(N.Number(1.000001), root)),
                            ("scaled 1 - 1e-6", N.Mul(N.Number(0.999999), root))]
