@@ -9,7 +9,6 @@ from matref.data import assumptions as assume_mod
 from matref.errors import CatalogError, ExprError, ShapeError
 from matref.expr import nodes as N
 from matref.expr.dims import Var
-from matref.expr.functions import ADD, ATOM
 from matref.expr.infer import Scope, Typed
 from matref.expr.parse import parse
 from matref.expr.to_latex import symbol_latex, to_latex, to_latex_prec

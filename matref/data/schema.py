@@ -9,11 +9,9 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Callable
 
 from matref.data import assumptions
 from matref.errors import CatalogError
-from matref.expr.dims import product
 from matref.data.loader import LocatedDict
 from matref.kinds import KINDS, Kind  # noqa: F401  (re-exported: the registry lives in matref.kinds)
 

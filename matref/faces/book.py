@@ -23,7 +23,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import re
 import zlib
