@@ -178,6 +178,7 @@ def test_outside_the_domain_is_undecided_not_a_counterexample():
     (lambda: T.Spec((2, 2), ("unknown",)), "unknown"),
     (lambda: T.check_gradient(quad, quad_grad, [np.array(["a"])]), "must be"),
     (lambda: T.check_jacobian(quad, np.ones((2, 2)), [T.general(4)]), "claimed Jacobian has shape"),
+    (lambda: T.check_gradient(lambda X: A @ X, lambda X: A, [T.general(4)]), "f must return a scalar"),
 ])
 def test_bad_arguments_are_clear_errors(call, message):
     with pytest.raises(matref.MatrefError, match=None) as e:
@@ -192,8 +193,20 @@ def test_cost_is_one_complex_evaluation_when_the_claim_holds():
         calls.append(X.dtype)
         return quad(X)
 
-    r = T.check_gradient(f, quad_grad, [T.general(4)], seed=0)
+    X = T.general(4).draw(np.random.default_rng(0))
+    r = T.check_gradient(f, quad_grad, [X], seed=0)
     assert r.ok and calls == [np.complex128]
+    calls.clear()
+    # spec inputs: three instances by default, one complex evaluation each
+    assert T.check_gradient(f, quad_grad, [T.general(4)], seed=0).ok and calls == [np.complex128] * 3
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_claim_right_on_part_of_the_domain_is_caught_on_spec_inputs(seed):
+    # 3 x^2 is the derivative of |x|^3 only where x > 0
+    f = lambda x: np.sum(np.abs(x) ** 3)
+    assert T.check_gradient(f, lambda x: 3 * x * np.abs(x), [T.vector(3)], seed=seed, trials=6).ok
+    assert T.check_gradient(f, lambda x: 3 * x ** 2, [T.vector(3)], seed=seed, trials=6).verdict == "fails"
 
 
 def test_matref_check_takes_python_functions():

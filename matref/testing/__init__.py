@@ -59,12 +59,12 @@ __all__ = ["assert_gradient", "assert_jacobian", "assert_vjp", "assert_hessian",
            "invertible", "positive", "general", "vector"]
 
 
-def check_gradient(f, grad, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+def check_gradient(f, grad, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None, trials=None) -> Result:
     """Like :func:`assert_gradient`, but returns the :class:`Result` instead of raising."""
-    return _gradient(f, grad, inputs, wrt, structure, seed, complex_safe, backend)
+    return _gradient(f, grad, inputs, wrt, structure, seed, complex_safe, backend, trials=trials)
 
 
-def assert_gradient(f, grad, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+def assert_gradient(f, grad, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None, trials=None) -> Result:
     """Assert that ``grad`` is the gradient of the scalar function ``f`` with respect to one input.
 
     Parameters
@@ -87,6 +87,10 @@ def assert_gradient(f, grad, inputs, wrt=None, structure=None, seed=None, comple
         is used); found by trying when omitted.
     backend : {"numpy", "torch", "jax"}, optional
         The framework f is written in; by default the one whose arrays are among the inputs.
+    trials : int, optional
+        Instances checked: fresh draws of the spec inputs (3 by default when any input is a
+        spec), fresh directions for fixed arrays (1 by default). A verdict is about the
+        instances checked: a claim right only on part of the domain is caught where it is drawn.
 
     Returns
     -------
@@ -109,15 +113,15 @@ def assert_gradient(f, grad, inputs, wrt=None, structure=None, seed=None, comple
     >>> assert_gradient(lambda S: np.linalg.slogdet(S)[1], lambda S: np.linalg.inv(S), [spd(3)], seed=1).ok
     True
     """
-    return check_gradient(f, grad, inputs, wrt, structure, seed, complex_safe, backend).raise_if_not_ok()
+    return check_gradient(f, grad, inputs, wrt, structure, seed, complex_safe, backend, trials).raise_if_not_ok()
 
 
-def check_jacobian(F, J, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+def check_jacobian(F, J, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None, trials=None) -> Result:
     """Like :func:`assert_jacobian`, but returns the :class:`Result` instead of raising."""
-    return _jacobian(F, J, inputs, wrt, structure, seed, complex_safe, backend)
+    return _jacobian(F, J, inputs, wrt, structure, seed, complex_safe, backend, trials=trials)
 
 
-def assert_jacobian(F, J, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+def assert_jacobian(F, J, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None, trials=None) -> Result:
     """Assert that ``J`` is the Jacobian of ``F`` with respect to one input.
 
     ``J`` is a dense array, either ``d vec(F) / d vec(x)`` (numel F x numel x, column-major vec,
@@ -134,15 +138,15 @@ def assert_jacobian(F, J, inputs, wrt=None, structure=None, seed=None, complex_s
     >>> assert_jacobian(lambda X: A @ X @ B, np.kron(B.T, A), [general(2, 3)], seed=0).ok
     True
     """
-    return check_jacobian(F, J, inputs, wrt, structure, seed, complex_safe, backend).raise_if_not_ok()
+    return check_jacobian(F, J, inputs, wrt, structure, seed, complex_safe, backend, trials).raise_if_not_ok()
 
 
-def check_vjp(F, vjp, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+def check_vjp(F, vjp, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None, trials=None) -> Result:
     """Like :func:`assert_vjp`, but returns the :class:`Result` instead of raising."""
-    return _vjp(F, vjp, inputs, wrt, structure, seed, complex_safe, backend)
+    return _vjp(F, vjp, inputs, wrt, structure, seed, complex_safe, backend, trials=trials)
 
 
-def assert_vjp(F, vjp, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None) -> Result:
+def assert_vjp(F, vjp, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None, trials=None) -> Result:
     """Assert that ``vjp(*inputs, u)`` is the vector-Jacobian product ``u^T J`` (shaped like the
     variable) of ``F``, for a random ``u`` shaped like F's output: a backward pass. ``"autograd"``
     checks the framework's own. Other parameters as in :func:`assert_gradient`.
@@ -156,17 +160,17 @@ def assert_vjp(F, vjp, inputs, wrt=None, structure=None, seed=None, complex_safe
     ...            [general(3, 1)], seed=0).ok
     True
     """
-    return check_vjp(F, vjp, inputs, wrt, structure, seed, complex_safe, backend).raise_if_not_ok()
+    return check_vjp(F, vjp, inputs, wrt, structure, seed, complex_safe, backend, trials).raise_if_not_ok()
 
 
 def check_hessian(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, complex_safe=None,
-                  backend=None) -> Result:
+                  backend=None, trials=None) -> Result:
     """Like :func:`assert_hessian`, but returns the :class:`Result` instead of raising."""
-    return _hessian(f, H, inputs, wrt, grad, structure, seed, complex_safe, backend)
+    return _hessian(f, H, inputs, wrt, grad, structure, seed, complex_safe, backend, trials=trials)
 
 
 def assert_hessian(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, complex_safe=None,
-                   backend=None) -> Result:
+                   backend=None, trials=None) -> Result:
     """Assert that ``H`` is the Hessian of the scalar function ``f``.
 
     ``H`` is dense (``numel x`` square, column-major vec, or shaped ``x.shape + x.shape``), a
@@ -183,7 +187,7 @@ def assert_hessian(f, H, inputs, wrt=None, grad=None, structure=None, seed=None,
     >>> assert_hessian(lambda x: x @ A @ x, A + A.T, [vector(2)], seed=0).ok
     True
     """
-    return check_hessian(f, H, inputs, wrt, grad, structure, seed, complex_safe, backend).raise_if_not_ok()
+    return check_hessian(f, H, inputs, wrt, grad, structure, seed, complex_safe, backend, trials).raise_if_not_ok()
 
 
 def check_equal(f, g, inputs, seed=None, trials: int = 3, backend=None) -> Result:

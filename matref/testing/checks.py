@@ -170,8 +170,10 @@ class _Evaluator:
     """f as a function of the variable alone (numpy in, numpy out), and the oracle for it: the
     complex step when f is complex-safe (declared, or found by trying), real differences if not."""
 
-    def __init__(self, backend, f, inp: Inputs, complex_safe: bool | None, precision, post=None):
+    def __init__(self, backend, f, inp: Inputs, complex_safe: bool | None, precision, post=None,
+                 scalar: bool = False):
         self.backend, self.f, self.inp, self.post = backend, f, inp, post
+        self.scalar = scalar
         self.complex_safe = complex_safe
         self.precision = np.dtype(precision)
         self.x = inp.x.astype(self.precision, copy=False)
@@ -181,6 +183,9 @@ class _Evaluator:
     def __call__(self, z):
         self.evaluations += 1
         out = np.asarray(self.inp.call(self.backend, self.f, self.inp.with_x(z)))
+        if self.scalar and out.size != 1:
+            raise MatrefError(f"f must return a scalar here, but it returned an array of shape {out.shape} "
+                              "(for a vector or matrix function use assert_jacobian or assert_vjp)")
         return out if self.post is None else self.post(out)
 
     def oracle(self):
@@ -294,16 +299,40 @@ def _first_order_run(claim, directions, rtol):
     return run
 
 
-def _attempts(rng, run_once):
-    """Run a check; retry on an undecided comparison with fresh directions (and draws), all from
-    ``rng`` (the one generator of the check, seeded by its reported seed)."""
-    history = []
-    for attempt in range(1 + RETRIES):
-        out = run_once(rng, attempt)
+SPEC_TRIALS = 3
+"""Instances drawn when inputs are specs (and ``trials`` is not given): a claim that is right only
+on part of the domain (3 x^2 for the derivative of |x|^3) is caught on one of them."""
+
+
+def _trials(trials, inputs) -> int:
+    if trials is None:
+        values = inputs.values() if isinstance(inputs, dict) else (
+            inputs if isinstance(inputs, (list, tuple)) else [inputs])
+        return SPEC_TRIALS if any(isinstance(v, Spec) for v in values) else 1
+    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or not 1 <= trials <= 1000:
+        raise MatrefError(f"trials must be an integer from 1 to 1000, not {trials!r}")
+    return int(trials)
+
+
+def _attempts(rng, run_once, instances: int = 1):
+    """Run a check on ``instances`` instances (fresh draws of the spec inputs; fresh directions for
+    fixed arrays); an undecided comparison is retried with fresh directions (and draws). All
+    randomness comes from ``rng``, the one generator of the check, seeded by its reported seed.
+    A failure ends the run; the measurements of every instance are kept."""
+    history, calls = [], 0
+    for _ in range(instances):
+        for _retry in range(1 + RETRIES):
+            out = run_once(rng, calls)
+            calls += 1
+            if out[0] != "undecided":
+                break
         history.append(out)
-        if out[0] != "undecided":
+        if out[0] != "holds":
             break
-    return history[-1], history
+    last = history[-1]
+    if last[0] == "holds" and len(history) > 1:
+        last = (last[0], [m for h in history for m in h[1]]) + tuple(last[2:])
+    return last, history
 
 
 def _fmt(a) -> str:
@@ -367,7 +396,7 @@ def _as_array(claim, name: str, shape=None) -> np.ndarray:
 
 
 def gradient_check(f, grad, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None,
-                   fn="assert_gradient", what="gradient", scalarize=None) -> Result:
+                   fn="assert_gradient", what="gradient", scalarize=None, trials=None) -> Result:
     """See :func:`matref.testing.assert_gradient`."""
     seed = _new_seed(seed)
     rng0 = np.random.default_rng(seed)
@@ -398,7 +427,7 @@ def gradient_check(f, grad, inputs, wrt=None, structure=None, seed=None, complex
             g = grad
         g = _as_array(g, what, inp.x.shape)
         precision = _precision(inp.x, g)
-        ev = _Evaluator(be, target, inp, complex_safe, precision)
+        ev = _Evaluator(be, target, inp, complex_safe, precision, scalar=True)
         tol = tolerance_for(precision)
         unit = _unit(precision)
         g64 = g.astype(np.float64, copy=False)
@@ -407,17 +436,29 @@ def gradient_check(f, grad, inputs, wrt=None, structure=None, seed=None, complex
         r = _direction(rng, inp.x, inp.assume)
         own = _project(g64, inp.x, inp.assume) if inp.assume else g64
         n = frob(own) if inp.assume else size
-        v = r + own / n if n > 0 and math.isfinite(n) else r
-        v = (v / frob(v)).astype(precision, copy=False)
+        if precision == _F64:
+            # One direction mixing a random one with the claim's own: the whole claim is compared
+            # (a claim 1e-6 off is refuted), and so is a random component of it (any wrong claim
+            # shows in it with probability 1; at rtol 1e-8 a miss is not a practical event).
+            v = r + own / n if n > 0 and math.isfinite(n) else r
+            dirs = [(v / frob(v)).astype(precision, copy=False)]
+        else:
+            # float32's tolerance (2e-3) is wide enough for one random component to hide a wrong
+            # claim now and then: three random directions and the claim's own, separately.
+            dirs = [r] + [_direction(rng, inp.x, inp.assume) for _ in range(2)]
+            if n > 0 and math.isfinite(n):
+                dirs.append(own / n)
+            dirs = [d.astype(precision, copy=False) for d in dirs]
+        v = dirs[0]
 
-        run = _first_order_run(claim, [v], tol.derivative)
+        run = _first_order_run(claim, dirs, tol.derivative)
         oracle = ev.oracle()
         ms = run(oracle)
-        oracle, ms = _confirm_real(ev, oracle, run, ms, [v])
+        oracle, ms = _confirm_real(ev, oracle, run, ms, dirs)
         evals[0] += ev.evaluations
         return _verdict(ms), ms, inp, ev, oracle, g64, v, tol
 
-    (verdict, ms, inp, ev, oracle, g, v, tol), _ = _attempts(rng0, run_once)
+    (verdict, ms, inp, ev, oracle, g, v, tol), _ = _attempts(rng0, run_once, _trials(trials, inputs))
     details = []
     if scalarize is not None:
         details.append("  (a vector-Jacobian product u^T J is the gradient of <u, F(x)>, for a random unit u "
@@ -483,18 +524,18 @@ def _scalarize(backend_name):
 
 
 def vjp_check(F, vjp, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None,
-              fn="assert_vjp") -> Result:
+              fn="assert_vjp", trials=None) -> Result:
     raw = list(inputs.values()) if isinstance(inputs, dict) else (inputs if isinstance(inputs, (list, tuple)) else [inputs])
     be = backend_for(raw, backend)
     return gradient_check(F, vjp, inputs, wrt, structure, seed, complex_safe, be.name, fn,
-                          "vector-Jacobian product", scalarize=_scalarize(be.name))
+                          "vector-Jacobian product", scalarize=_scalarize(be.name), trials=trials)
 
 
 def jacobian_check(F, J, inputs, wrt=None, structure=None, seed=None, complex_safe=None, backend=None,
-                   fn="assert_jacobian") -> Result:
+                   fn="assert_jacobian", trials=None) -> Result:
     """See :func:`matref.testing.assert_jacobian`."""
     if isinstance(J, str) and J == "autograd":
-        return vjp_check(F, "autograd", inputs, wrt, structure, seed, complex_safe, backend, fn)
+        return vjp_check(F, "autograd", inputs, wrt, structure, seed, complex_safe, backend, fn, trials)
     seed = _new_seed(seed)
     raw = list(inputs.values()) if isinstance(inputs, dict) else (inputs if isinstance(inputs, (list, tuple)) else [inputs])
     be = backend_for(raw, backend)
@@ -507,14 +548,19 @@ def jacobian_check(F, J, inputs, wrt=None, structure=None, seed=None, complex_sa
         if attempt and any(s is not None for s in inp.specs):
             inp = state["inp"] = _redraw(inp, rng)
         x = inp.x
-        r = _direction(rng, x, inp.assume).astype(_precision(x))
+        count = 1 if _precision(x) == _F64 else 3  # float32: see gradient_check
+        rs = [_direction(rng, x, inp.assume).astype(_precision(x)) for _ in range(count)]
+        r = rs[0]
         if callable(J):
-            jv = _as_array(inp.call(be, lambda *a: J(*a, be.native(r))), "Jacobian-vector product")
-            precision = _precision(x, jv)
+            precision = _precision(x)
             unit = _unit(precision)
-            value = jv.astype(np.float64).reshape(-1, order="F")
-            claim = claims.Applied(lambda v, value=value: claims.Claimed(value, 32 * unit * frob(value),
-                                                                         32 * unit * frob(value)), unit=unit)
+
+            def jvp(v):
+                jv = _as_array(inp.call(be, lambda *a: J(*a, be.native(v))), "Jacobian-vector product")
+                value = jv.astype(np.float64).reshape(-1, order="F")
+                return claims.Claimed(value, 32 * unit * frob(value), 32 * unit * frob(value))
+
+            claim = claims.Applied(jvp, unit=unit)
         else:
             dense = _as_array(J, "Jacobian")
             precision = _precision(x, dense)
@@ -524,13 +570,13 @@ def jacobian_check(F, J, inputs, wrt=None, structure=None, seed=None, complex_sa
         tol = tolerance_for(precision)
         ev = _Evaluator(be, F, inp, complex_safe, precision)
 
-        run = _first_order_run(claim, [r], tol.derivative)
+        run = _first_order_run(claim, rs, tol.derivative)
         oracle = ev.oracle()
         ms = run(oracle)
-        oracle, ms = _confirm_real(ev, oracle, run, ms, [r])
+        oracle, ms = _confirm_real(ev, oracle, run, ms, rs)
         return _verdict(ms), ms, inp, ev, oracle, claim, r, tol
 
-    (verdict, ms, inp, ev, oracle, claim, r, tol), _ = _attempts(rng0, run_once)
+    (verdict, ms, inp, ev, oracle, claim, r, tol), _ = _attempts(rng0, run_once, _trials(trials, inputs))
     details = []
     if verdict == "fails":
         obs = np.asarray(guarded(oracle.first, r)[0]).reshape(-1, order="F")
@@ -561,7 +607,7 @@ def _dense_jacobian(J, x, inp, be, f) -> np.ndarray:
 
 
 def hessian_check(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, complex_safe=None, backend=None,
-                  fn="assert_hessian") -> Result:
+                  fn="assert_hessian", trials=None) -> Result:
     """See :func:`matref.testing.assert_hessian`."""
     seed = _new_seed(seed)
     raw = list(inputs.values()) if isinstance(inputs, dict) else (inputs if isinstance(inputs, (list, tuple)) else [inputs])
@@ -620,7 +666,7 @@ def hessian_check(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, 
             oracle, ms = _confirm_real(ev, oracle, run, ms, dirs)
             rtol = tol.derivative
         else:
-            ev = _Evaluator(be, f, inp, complex_safe, precision)
+            ev = _Evaluator(be, f, inp, complex_safe, precision, scalar=True)
             claim = claims.HessianVector(times, unit=unit)
 
             def run(o):
@@ -635,7 +681,7 @@ def hessian_check(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, 
             rtol = tol.second
         return _verdict(ms), ms, inp, ev, oracle, rtol
 
-    (verdict, ms, inp, ev, oracle, rtol), _ = _attempts(rng0, run_once)
+    (verdict, ms, inp, ev, oracle, rtol), _ = _attempts(rng0, run_once, _trials(trials, inputs))
     msg = lambda: _message(fn, "Hessian", verdict, seed, inp, ms, [], _method(oracle), ev.note, rtol)
     return Result(verdict, "Hessian", seed, ms, msg, _method(oracle), ev.evaluations)
 
