@@ -40,13 +40,13 @@ def _flat(a) -> np.ndarray:
     return np.asarray(a).reshape(-1, order="F")
 
 
-def _dot(m, v, err: float, spread: float, u: float) -> Claimed:
+def _dot(m, v, err: float, spread: float, u: float, norm: float | None = None) -> Claimed:
     """``<m, v>`` with the rounding of the dot product (``u``: unit roundoff of the arithmetic)."""
     val = inner(m, v)
     nv = frob(v)
     # |<|m|, |v|>| <= ||m|| ||v|| (Cauchy-Schwarz): a bound on the dot product's rounding without
     # another pass over m
-    rounding = gamma(v.size) * (u / 2.0 ** -53) * frob(m) * nv
+    rounding = gamma(v.size) * (u / 2.0 ** -53) * (frob(m) if norm is None else norm) * nv
     return Claimed(np.array([val]), err * nv + rounding, spread * nv + rounding)
 
 
@@ -75,11 +75,13 @@ class Gradient:
     spread: float = 0.0
     partials: bool = False
     unit: float = 2.0 ** -53
+    norm: float | None = None  # ||matrix||_F when the client already knows it
     order = 1
 
     def along(self, v) -> Claimed:
-        m = np.triu(self.matrix) if self.partials else self.matrix
-        return _dot(m, v, self.err, self.spread, self.unit)
+        if self.partials:
+            return _dot(np.triu(self.matrix), v, self.err, self.spread, self.unit)
+        return _dot(self.matrix, v, self.err, self.spread, self.unit, self.norm)
 
     def own(self) -> np.ndarray | None:
         """The direction the claim itself points in: along it the whole claim is compared, not its

@@ -93,12 +93,17 @@ class Oracle:
         # small enough, so it only has to keep h * value above the guard.
         self.guard = tiny ** 0.91  # 1e-280 in double precision, 3e-35 in single
         self.step = 1e-20 if self.eps < 1e-10 else 1e-10
-        self.scale = max(1.0, float(np.max(np.abs(x)))) if x.size else 1.0
         if smallest * self.step < self.guard:
             self.step = min(1e-8, self.guard / max(smallest, 1e-300))
         self.complex_step_ok = analytic and smallest * self.step >= self.guard
         self.cs_noise = 64 * self.eps  # a complex-step derivative is as accurate as an evaluation
         self.evaluations = 0
+
+    @property
+    def scale(self) -> float:
+        """The variable's largest entry, at least 1: the contour's radius is relative to it."""
+        x = self.x
+        return max(1.0, float(np.max(np.abs(x)))) if x.size else 1.0
 
     def _call(self, z):
         self.evaluations += 1
@@ -109,8 +114,8 @@ class Oracle:
     def complex_step(self, v) -> np.ndarray | None:
         z = self.x + (1j * self.step) * v.astype(self.x.dtype, copy=False)
         raw = np.imag(self._call(z))
-        small = np.abs(raw) < self.guard
-        if small.any() and np.any(raw[small]):
+        size = np.abs(raw)
+        if size.size and size.min() < self.guard and np.any((size < self.guard) & (size > 0)):
             return None  # digits lost to underflow: use the contour instead
         return raw / self.step
 
