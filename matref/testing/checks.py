@@ -338,8 +338,9 @@ def _message(fn, what, verdict, seed, inp: Inputs, ms, details, method, note, rt
     m = _worst(ms)
     if verdict == "fails":
         lines.append(f"  {m.what}: error {m.error:.3e} > tolerance {m.tolerance:.3e} "
-                     f"(rtol {rtol:g} of the larger value)"
-                     + (", confirmed by a second derivative" if derivative else ""))
+                     f"(rtol {rtol:g} of the larger value)")
+        if derivative:
+            lines.append("  (confirmed by a second, independent numerical derivative)")
     elif verdict == "undecided":
         lines.append(f"  {m.what}: {m.reason}")
     else:
@@ -436,8 +437,8 @@ def gradient_check(f, grad, inputs, wrt=None, structure=None, seed=None, complex
     (verdict, ms, inp, ev, oracle, g, v, tol), _ = _attempts(rng0, run_once, _trials(trials, inputs))
     details = []
     if scalarize is not None:
-        details.append("  (a vector-Jacobian product u^T J is the gradient of <u, F(x)>, for a random unit u "
-                       "shaped like F's output: that gradient is what is compared)")
+        details.append("  (u^T J is the gradient of <u, F(x)> for a random unit u shaped like F's output:\n"
+                       "   that gradient is what is compared)")
     if verdict == "fails":
         obs = float(np.asarray(guarded(oracle.first, v)[0]).reshape(-1)[0])
         details.append(f"  numerical d/dt f(x + tV) = {obs:.10g}")
