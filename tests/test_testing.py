@@ -224,3 +224,18 @@ def test_the_readme_example_runs():
     block = re.search(r"## Testing your own code.*?```python\n(.*?)```", text, re.S)
     assert block, "the README must show matref.testing"
     exec(compile(block.group(1), "README.md", "exec"), {})
+
+
+def test_large_variables_try_real_differences_first():
+    n = 64  # 4096 entries: QUICK_SIZE
+    rng = np.random.default_rng(3)
+    A, B = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    f = lambda X: np.trace(A @ X @ B @ X.T) + np.sum(np.exp(X / 8))
+    g = lambda X: A.T @ X @ B.T + A @ X @ B + np.exp(X / 8) / 8
+    r = T.check_gradient(f, g, [T.general(n)], seed=0, trials=1)
+    assert r.ok and r.method.startswith("central differences at two steps") and r.evaluations == 4
+    for wrong in (lambda X: A @ X @ B.T + A @ X @ B + np.exp(X / 8) / 8, lambda X: (1 + 1e-6) * g(X)):
+        assert T.check_gradient(f, wrong, [T.general(n)], seed=0, trials=1).verdict == "fails"
+    # a constant offset ruins real differences (rounding of f), not the complex step: it falls back
+    r = T.check_gradient(lambda X: f(X) + 1e12, g, [T.general(n)], seed=0, trials=1)
+    assert r.ok and r.method == "complex step"

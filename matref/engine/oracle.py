@@ -250,6 +250,25 @@ class RealOracle:
         return self._richardson(v, 2, shrink=0.37)
 
 
+class QuickOracle(RealOracle):
+    """The cheapest first derivative with an honest error estimate: central differences at two
+    steps (four real evaluations), extrapolated once. Its error estimate, the distance between
+    the two differences plus their rounding, bounds the extrapolated value's error unless Taylor
+    terms cancel by accident; when it is not small enough to pass a comparison, the client falls
+    back to the complex step. For functions whose complex evaluation costs several real ones (a
+    real matrix times a complex one is 5x a real product in numpy)."""
+
+    STEP = 3e-5
+
+    def first(self, v) -> tuple[np.ndarray, float]:
+        h = self.STEP * self.scale
+        d1, s1 = self._difference(v, h, 1)
+        d2, s2 = self._difference(v, 2 * h, 1)
+        value = (4 * d1 - d2) / 3
+        rounding = 8 * self.eps * max(s1, s2) / h + 4 * self.eps * self.scale / h * frob(value)
+        return value, frob(d1 - d2) + rounding
+
+
 EVALUATION_ERRORS = (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError, OverflowError,
                      IndexError)
 
