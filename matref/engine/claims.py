@@ -42,8 +42,12 @@ def _flat(a) -> np.ndarray:
 
 def _dot(m, v, err: float, spread: float, u: float, norm: float | None = None) -> Claimed:
     """``<m, v>`` with the rounding of the dot product (``u``: unit roundoff of the arithmetic)."""
-    val = inner(m, v)
     nv = frob(v)
+    if norm is not None and 1e-140 < norm * nv < 1e140 and m.shape == v.shape:
+        # the sizes are known and in range: one dot product cannot overflow or underflow
+        val = float(np.dot(m.reshape(-1), v.reshape(-1)))
+    else:
+        val = inner(m, v)
     # |<|m|, |v|>| <= ||m|| ||v|| (Cauchy-Schwarz): a bound on the dot product's rounding without
     # another pass over m
     rounding = gamma(v.size) * (u / 2.0 ** -53) * (frob(m) if norm is None else norm) * nv

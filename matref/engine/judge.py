@@ -82,6 +82,10 @@ class Measurement:
 def dist(a, b) -> float:
     """``||a - b||_F`` without overflow or underflow (both scaled by the largest entry)."""
     a, b = np.asarray(a), np.asarray(b)
+    if a.size == 1 and b.size == 1 and a.dtype.kind == "f" and b.dtype.kind == "f":
+        x, y = float(a.reshape(-1)[0]), float(b.reshape(-1)[0])
+        if math.isfinite(x) and math.isfinite(y):
+            return abs(x - y) if abs(x) < 1e300 and abs(y) < 1e300 else 2 * abs(x / 2 - y / 2)
     if a.dtype.kind == "f" and b.dtype.kind == "f" and a.size and a.shape == b.shape:
         d = (a - b).reshape(-1)
         s = float(np.dot(d, d))

@@ -114,6 +114,11 @@ class Oracle:
     def complex_step(self, v) -> np.ndarray | None:
         z = self.x + (1j * self.step) * v.astype(self.x.dtype, copy=False)
         raw = np.imag(self._call(z))
+        if raw.size == 1:
+            im = abs(float(raw.reshape(-1)[0]))
+            if 0 < im < self.guard:
+                return None
+            return raw / self.step
         size = np.abs(raw)
         if size.size and size.min() < self.guard and np.any((size < self.guard) & (size > 0)):
             return None  # digits lost to underflow: use the contour instead
@@ -280,6 +285,7 @@ def guarded(fn, *args):
     except EVALUATION_ERRORS as e:
         raise OutOfDomain(f"f cannot be evaluated near the point ({e})") from None
     value = out[0] if isinstance(out, tuple) else out
-    if value is not None and not np.all(np.isfinite(value)):
+    if value is not None and not (math.isfinite(float(value.reshape(-1)[0])) if np.size(value) == 1
+                                  else np.all(np.isfinite(value))):
         raise OutOfDomain("the derivative of f is not finite here (overflow)")
     return out

@@ -110,6 +110,8 @@ def frob(a) -> float:
     a = np.asarray(a)
     if a.size == 0:
         return 0.0
+    if a.size == 1 and a.dtype.kind in "fiu":
+        return abs(float(a.reshape(-1)[0]))  # a scalar (most comparisons of a gradient)
     if a.dtype.kind == "f":
         # One dot product when the sum of squares is safely inside the range (the common case);
         # the scaled computation otherwise.

@@ -36,7 +36,10 @@ class NumpyBackend:
         return np.asarray(y)
 
     def call(self, f, args, kwargs=None):
-        complex_in = any(a.dtype.kind == "c" for a in args if isinstance(a, np.ndarray))
+        complex_in = False
+        for a in args:
+            if isinstance(a, np.ndarray) and a.dtype.kind == "c":
+                complex_in = True
         if not complex_in:
             return np.asarray(f(*args, **(kwargs or {})))
         with warnings.catch_warnings():

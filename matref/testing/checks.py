@@ -294,7 +294,10 @@ def _trials(trials, inputs) -> int:
     if trials is None:
         values = inputs.values() if isinstance(inputs, dict) else (
             inputs if isinstance(inputs, (list, tuple)) else [inputs])
-        return SPEC_TRIALS if any(isinstance(v, Spec) for v in values) else 1
+        for v in values:
+            if isinstance(v, Spec):
+                return SPEC_TRIALS
+        return 1
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or not 1 <= trials <= 1000:
         raise MatrefError(f"trials must be an integer from 1 to 1000, not {trials!r}")
     return int(trials)
@@ -372,6 +375,8 @@ def _new_seed(seed):
 
 
 def _as_array(claim, name: str, shape=None) -> np.ndarray:
+    if type(claim) is np.ndarray and claim.dtype.kind == "f" and (shape is None or claim.shape == shape):
+        return claim  # the common case, checked first
     a = to_numpy(claim)
     if a.dtype.kind not in "fiu":
         raise MatrefError(f"the claimed {name} must be a real array, not {a.dtype}")
