@@ -160,7 +160,7 @@ def _direction(rng, x, assume) -> np.ndarray:
         return sampling.direction(rng, x.astype(np.float64), assume)
     v = rng.random(x.shape)
     v -= 0.5
-    v *= 1.0 / frob(v)
+    v *= 1.0 / math.sqrt(float(np.vdot(v, v)))  # entries in [-0.5, 0.5]: no overflow or underflow
     return v
 
 
@@ -432,9 +432,9 @@ def gradient_check(f, grad, inputs, wrt=None, structure=None, seed=None, complex
             # One direction mixing a random one with the claim's own: the whole claim is compared
             # (a claim 1e-6 off is refuted), and so is a random component of it (any wrong claim
             # shows in it with probability 1; at rtol 1e-8 a miss is not a practical event).
-            v = r + own * (1.0 / n) if n > 0 and math.isfinite(n) else r
-            v *= 1.0 / frob(v)
-            dirs = [v.astype(precision, copy=False)]
+            v = r + own * (1.0 / n) if 0 < n < math.inf else r
+            v *= 1.0 / math.sqrt(float(np.vdot(v, v)))  # |v| is about 1 by construction
+            dirs = [v if v.dtype == precision else v.astype(precision)]
         else:
             # float32's tolerance (2e-3) is wide enough for one random component to hide a wrong
             # claim now and then: three random directions and the claim's own, separately.
