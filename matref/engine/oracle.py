@@ -57,6 +57,21 @@ def _complex_of(dtype):
     return np.complex64 if np.dtype(dtype).itemsize <= 4 else np.complex128
 
 
+_CONSTANTS: dict = {}
+
+
+def _complex_constants(dtype) -> tuple:
+    """Unit roundoff, complex type, underflow guard and complex step of a real dtype (cached)."""
+    if dtype not in _CONSTANTS:
+        real = np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(np.float64)
+        eps, tiny = _info(real)
+        # Imaginary parts below the guard lose digits (subnormals); the step is exact for any h
+        # small enough, so it only has to keep h * value above the guard.
+        guard = tiny ** 0.91  # 1e-280 in double precision, 3e-35 in single
+        _CONSTANTS[dtype] = (eps, _complex_of(real), guard, 1e-20 if eps < 1e-10 else 1e-10)
+    return _CONSTANTS[dtype]
+
+
 class Oracle:
     """Directional derivatives of an analytic function of one array at one point.
 
@@ -86,13 +101,7 @@ class Oracle:
         self.f = f
         self.x = x
         self.analytic = analytic
-        real = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-        self.eps, tiny = _info(real)
-        self.complex = _complex_of(real)
-        # Imaginary parts below the guard lose digits (subnormals); the step is exact for any h
-        # small enough, so it only has to keep h * value above the guard.
-        self.guard = tiny ** 0.91  # 1e-280 in double precision, 3e-35 in single
-        self.step = 1e-20 if self.eps < 1e-10 else 1e-10
+        self.eps, self.complex, self.guard, self.step = _complex_constants(x.dtype)
         if smallest * self.step < self.guard:
             self.step = min(1e-8, self.guard / max(smallest, 1e-300))
         self.complex_step_ok = analytic and smallest * self.step >= self.guard
