@@ -58,6 +58,9 @@ class NumpyBackend:
     vjp = hvp = jvp = grad
 
 
+NUMPY = NumpyBackend()
+
+
 class TorchBackend:
     name = "torch"
 
@@ -194,6 +197,8 @@ def _is_jax(a) -> bool:
 
 def backend_for(inputs, name: str | None = None):
     """The backend named, else the one whose arrays are among ``inputs``, else numpy."""
+    if name is None and all(type(a) is np.ndarray for a in inputs):
+        return NUMPY  # checked first: isinstance against torch.Tensor is slow once torch is loaded
     if name is None:
         if any(_is_torch(a) for a in inputs):
             name = "torch"
@@ -202,7 +207,7 @@ def backend_for(inputs, name: str | None = None):
         else:
             name = "numpy"
     if name == "numpy":
-        return NumpyBackend()
+        return NUMPY
     try:
         return {"torch": TorchBackend, "jax": JaxBackend}[name]()
     except KeyError:
@@ -213,6 +218,8 @@ def backend_for(inputs, name: str | None = None):
 
 def to_numpy(a) -> np.ndarray:
     """A user's input (numpy, torch or jax array, or a number) as a numpy array."""
+    if type(a) is np.ndarray:
+        return a
     if _is_torch(a):
         a = a.detach()
         if a.is_complex():

@@ -187,7 +187,10 @@ class _Evaluator:
 
     def __call__(self, z):
         self.evaluations += 1
-        out = np.asarray(self.inp.call(self.backend, self.f, self.inp.with_x(z)))
+        inp = self.inp
+        args = list(inp.args)
+        args[inp.wrt] = z
+        out = inp.call(self.backend, self.f, args)
         if self.scalar and out.size != 1:
             raise MatrefError(f"f must return a scalar here, but it returned an array of shape {out.shape} "
                               "(for a vector or matrix function use assert_jacobian or assert_vjp)")
