@@ -121,7 +121,8 @@ class Oracle:
         return out
 
     def complex_step(self, v) -> np.ndarray | None:
-        z = self.x + (1j * self.step) * v.astype(self.x.dtype, copy=False)
+        z = v.astype(self.x.dtype, copy=False) * (1j * self.step)
+        z += self.x
         raw = np.imag(self._call(z))
         if raw.size == 1:
             im = abs(float(raw.reshape(-1)[0]))
