@@ -12,7 +12,6 @@ comparison is added when the variable is small.
 from __future__ import annotations
 
 import math
-import shlex
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,11 +88,6 @@ class Inputs:
         if self.kwargs_names is not None:
             return backend.call(lambda *a: f(**dict(zip(self.kwargs_names, a))), args)
         return backend.call(f, args)
-
-    def with_x(self, z) -> list:
-        args = list(self.args)
-        args[self.wrt] = z
-        return args
 
     @property
     def x(self) -> np.ndarray:
@@ -715,7 +709,3 @@ def equal_check(f, g, inputs, seed=None, trials: int = 3, backend=None, fn="asse
     verdict = _verdict([m for m in ms if m.verdict != VACUOUS] or ms)
     msg = lambda: _message(fn, "equality", verdict, seed, inp, ms, details, "", "", tol.equality)
     return Result(verdict, "equality", seed, ms, msg, "values", 2 * len(ms))
-
-
-def reproduce(fn: str, seed: int) -> str:
-    return shlex.quote(_call_text(fn, seed))
