@@ -62,7 +62,15 @@ TABLE = [
     ("t * (A + B)", r"t \left(A + B\right)"),
     ("(A + B) * t", r"\left(A + B\right) t"),
     ("A * B @ C", r"\left(A \circ B\right) C"),
-    ("A @ B * C", r"A B \circ C"),
+    ("A @ B * C", r"\left(A B\right) \circ C"),  # juxtaposition inside a Hadamard product: parenthesised
+    ("A * (B @ C)", r"A \circ \left(B C\right)"),
+    ("1 / (2 * sqrt(X))", r"1 \oslash \left(2 X^{\circ \frac{1}{2}}\right)"),  # not 1/2 of sqrt(X)
+    ("4 / (exp(X) + exp(-X)) ** 2",
+     r"4 \left(\exp_{\circ}\left(X\right) + \exp_{\circ}\left(-X\right)\right)^{\circ -2}"),
+    ("1 / A ** 2", r"A^{\circ -2}"),
+    ("A / (B * C)", r"A \oslash \left(B \circ C\right)"),
+    ("X ** 0", r"\mathbf{1}\mathbf{1}^{\top}"),  # the all-ones matrix of X's shape
+    ("x ** 0 @ y.T", r"\mathbf{1} y^{\top}"),  # the all-ones vector
     ("(A * B) * C", r"A \circ B \circ C"),
     ("A * (B * C)", r"A \circ \left(B \circ C\right)"),
     ("A ** 2 * B", r"A^{\circ 2} \circ B"),
@@ -293,3 +301,16 @@ def test_scalar_sqrt_uses_a_radical():
     scope = Scope()
     scope.declare("t", (1, 1))
     assert to_latex(scope.infer(parse("sqrt(t)"))) == r"\sqrt{t}"
+
+
+def test_eps_is_epsilon_not_a_product():
+    assert symbol_latex("eps") == r"\varepsilon"
+    assert symbol_latex("eps1") == r"\varepsilon_{1}"
+
+
+def test_no_catalog_formula_prints_the_all_ones_matrix_as_a_power():
+    import matref
+
+    for ident in matref.catalog():
+        for tex in (ident.latex, *ident.layouts.values()):
+            assert "^{\\circ 0}" not in tex, ident.id

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import singledispatch
 
 from matref.expr import nodes as N
-from matref.expr.functions import ADD, ATOM, FUNCTIONS, KRON, MUL, POSTFIX, UNARY
+from matref.expr.functions import ADD, ATOM, FUNCTIONS, KRON, MUL, POSTFIX, UNARY  # noqa: F401
 from matref.expr.infer import Typed
 
 HADAMARD = MUL - 1
@@ -34,7 +34,9 @@ def symbol_latex(name: str) -> str:
         base, sub = name.split("_", 1)
         return f"{symbol_latex(base)}_{{\\mathrm{{{sub}}}}}"
     base, sub = m.groups()
-    if base in _GREEK:
+    if base == "eps":
+        base = "\\varepsilon"  # the usual small constant (not e p s)
+    elif base in _GREEK:
         base = "\\" + base
     elif len(base) > 1:
         base = f"\\mathit{{{base}}}"
@@ -134,14 +136,32 @@ def _(n: N.Mul, ctx: _Ctx):
         right = _p(n.right, ctx, POSTFIX if rs else (MUL if ls else MUL + 1), True)
         sep = " \\cdot " if right[0].isdigit() or (ls and rs and left[-1].isdigit() and right[0].isdigit()) else " "
         return f"{left}{sep}{right}", MUL
-    return f"{_p(n.left, ctx, HADAMARD)} \\circ {_p(n.right, ctx, MUL, True)}", HADAMARD
+    return f"{_elementwise_left(n.left, ctx)} \\circ {_p(n.right, ctx, UNARY, True)}", HADAMARD
+
+
+def _is_hadamard(node: N.Node, ctx: _Ctx) -> bool:
+    return isinstance(node, (N.Mul, N.Div)) and not (ctx.typed.is_scalar(node.left) or ctx.typed.is_scalar(node.right))
+
+
+def _elementwise_left(node: N.Node, ctx: _Ctx) -> str:
+    """The left operand of ``\\circ`` or ``\\oslash``: a chain of elementwise operations reads
+    left to right, but a matrix or scalar product (juxtaposition) gets parentheses, since
+    juxtaposition and ``\\circ`` have no agreed precedence (``X \\circ A X`` is ambiguous)."""
+    return _p(node, ctx, HADAMARD if _is_hadamard(node, ctx) else UNARY)
 
 
 @_tex.register
 def _(n: N.Div, ctx: _Ctx):
     if ctx.typed.is_scalar(n.right):
         return f"\\frac{{{_tex(n.left, ctx)[0]}}}{{{_tex(n.right, ctx)[0]}}}", ATOM
-    return f"{_p(n.left, ctx, HADAMARD)} \\oslash {_p(n.right, ctx, MUL, True)}", HADAMARD
+    power = n.right
+    if (ctx.typed.is_scalar(n.left) and isinstance(power, N.Pow) and not ctx.typed.is_scalar(power.base)):
+        # c / B ** p is c B^{o -p}: no elementwise division of a number by a matrix to misread
+        inverse = f"{_p(power.base, ctx, ATOM)}^{{\\circ {number_latex(-power.exponent)}}}"
+        if isinstance(n.left, N.Number) and n.left.value == 1:
+            return inverse, POSTFIX
+        return f"{_p(n.left, ctx, POSTFIX)} {inverse}", MUL
+    return f"{_elementwise_left(n.left, ctx)} \\oslash {_p(n.right, ctx, UNARY, True)}", HADAMARD
 
 
 @_tex.register
@@ -149,6 +169,10 @@ def _(n: N.Pow, ctx: _Ctx):
     exp = number_latex(n.exponent)
     if ctx.typed.is_scalar(n.base):
         return f"{_p(n.base, ctx, ATOM)}^{{{exp}}}", POSTFIX
+    if n.exponent == 0:
+        # B ** 0 is the all-ones array of B's shape: the vector 1, or the matrix 1 1^T
+        column = ctx.typed.scope.unifier.is_one(ctx.typed.shape_of(n.base)[1])
+        return ("\\mathbf{1}", ATOM) if column else ("\\mathbf{1}\\mathbf{1}^{\\top}", MUL)
     return f"{_p(n.base, ctx, ATOM)}^{{\\circ {exp}}}", POSTFIX
 
 
