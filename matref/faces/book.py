@@ -386,6 +386,8 @@ def family_page(family: Family, cat: Catalog | None = None, state: str | None = 
     parts = [front_matter(), f"(family-{family.name})=", f"# {family.title}", ""]
     if family.intro:
         parts += [prose(family.intro, cat), ""]
+    parts += ["Symbols ($\\circ$, $\\oslash$, $f_{\\circ}$, $\\mathbf{1}$, $K_{X}$, $\\otimes$, both layouts) are defined "
+              "in {ref}`notation`.", ""]
     proof = (f"Each entry is checked by the cell that follows it, run when this page was built: "
              f"{TRIALS} random instances inside the entry's domain (one with every size at least 2 and "
              "different sizes, one at the smallest sizes, often $1 \\times 1$, one with sizes from 9 to 24, "
