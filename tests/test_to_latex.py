@@ -314,3 +314,30 @@ def test_no_catalog_formula_prints_the_all_ones_matrix_as_a_power():
     for ident in matref.catalog():
         for tex in (ident.latex, *ident.layouts.values()):
             assert "^{\\circ 0}" not in tex, ident.id
+
+
+def _catalog_formulas():
+    import matref
+
+    for ident in matref.catalog():
+        yield ident.id, ident.latex
+        for name, tex in ident.layouts.items():
+            yield f"{ident.id} ({name})", tex
+
+
+@pytest.mark.parametrize("ident_id, tex", list(_catalog_formulas()), ids=[i for i, _ in _catalog_formulas()])
+def test_every_catalog_formula_reads_the_same_under_any_precedence(ident_id, tex):
+    """Read the printed LaTeX back with juxtaposition binding tighter, then looser, than the
+    elementwise operators: the two trees must agree, or a reader could take it either way."""
+    from latex_reader import orders, read
+
+    trees = [read(tex, prec) for prec in orders()]
+    assert all(t == trees[0] for t in trees[1:]), tex
+
+
+@pytest.mark.parametrize("ambiguous", [r"A B \circ C", r"X \circ A X", r"1 \oslash 2 X^{\circ 2}"])
+def test_the_reader_detects_an_ambiguous_formula(ambiguous):
+    from latex_reader import orders, read
+
+    trees = [read(ambiguous, prec) for prec in orders()]
+    assert trees[0] != trees[1]
