@@ -48,12 +48,12 @@ def test_one_page_per_family_plus_index_and_quick_reference():
 def test_family_page_has_every_identity_with_anchor_formula_and_proof(family):
     page = book.family_page(family, CAT)
     assert page.startswith("---\nfile_format: mystnb\nkernelspec:\n  name: python3")
-    assert f"# {family.title}\n" in page
+    assert f"# {book.title(family.title)}\n" in page
     for ident in family:
         section = page[page.index(f"({ident.id})=\n"):]
         section = section[:section.index("\n```\n", section.index("```{code-cell}")) + 5]
         assert f"```{{matref:identity}} {ident.id}\n```" in section
-        assert f"## {ident.title}\n" in section
+        assert f"## {book.title(ident.title)}\n" in section
         assert f"$$\n{ident.latex}\n$$" in section  # the formula is the verified expression's LaTeX
         shown = ident.corrected if book.is_erratum(ident) else ident
         if shown is not ident:  # an erratum: the printed form marked false, the corrected one proved
@@ -130,7 +130,7 @@ def test_prose_escapes_markdown_and_links_identity_ids():
     text = "See trace.cyclic_cab; d(X * Y) = dX * Y and X_ij, not_an.id here."
     out = book.prose(text, CAT)
     assert "{ref}`trace.cyclic_cab <trace.cyclic_bca>`" in out  # a merged id links to its entry
-    assert r"X \* Y" in out and r"X\_ij" in out and "not\\_an.id" in out
+    assert r"X \* Y" in out and "Xᵢⱼ" in out and "not\\_an.id" in out  # X_ij is typeset, not_an.id escaped
 
 
 def test_derivation_steps_keep_prose_as_prose():
