@@ -107,3 +107,22 @@ def test_search_finds_an_identity_by_id_and_by_title(ident_id, by):
     results = re.findall(r'<li[^>]*><a href="([^"]+)"', dom)
     target = f"identities/{ident.family}.html#{ident.id}"
     assert target in results[:3], f"{query!r}: {target} not among the first results {results[:5]}"
+
+
+def console_errors(url: str) -> list[str]:
+    """Uncaught JavaScript errors Chromium logs while loading ``url``."""
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--user-data-dir={profile}",
+               "--enable-logging=stderr", "--v=0", "--virtual-time-budget=20000", "--dump-dom", url]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    return [line for line in result.stderr.splitlines() if "CONSOLE" in line and "Uncaught" in line]
+
+
+@pytest.mark.parametrize("page", ["index.html", "identities/quick-reference.html", "identities/trace.html",
+                                  "testing.html", "conventions.html"])
+def test_pages_raise_no_javascript_errors(page):
+    # the quick reference used the theme's full-width class without a secondary sidebar, which
+    # made sphinx-book-theme.js throw on every load
+    assert console_errors((HTML / page).resolve().as_uri()) == []

@@ -446,7 +446,7 @@ def quick_reference_page(cat: Catalog | None = None, state: str | None = None) -
              "transpose). Differentials and equalities do not depend on a layout. MC ($n$) is "
              "equation $n$ of The Matrix Cookbook (2012). Follow an id to its entry, with shapes, "
              "notes and the executed proof; {ref}`layouts` has the definitions.", "",
-             "::::{container} full-width matref-quickref", "",
+             "::::{container} matref-quickref", "",
              "| identity | as stated (gradients: denominator layout; Jacobians: numerator layout) "
              "| the other layout | conditions |",
              "| --- | --- | --- | --- |"]
@@ -458,7 +458,7 @@ def quick_reference_page(cat: Catalog | None = None, state: str | None = None) -
         lines += ["", "::::", "", "(quick-reference-errata)=", "## Errata", "",
                   f"{len(errata)} published formulas that are **wrong**, as printed (each refuted by "
                   "its proof: the printed form fails on random instances) and corrected (proved).", "",
-                  "::::{container} full-width matref-quickref", "",
+                  "::::{container} matref-quickref", "",
                   "| erratum | as printed (false) | corrected | conditions of the corrected form |",
                   "| --- | --- | --- | --- |"]
         for ident in errata:
