@@ -55,5 +55,7 @@ html_theme_options = {
     "use_fullscreen_button": False,
     # The quick reference's table needs the width of the page-contents column.
     "secondary_sidebar_items": {"**": ["page-toc"], "identities/quick-reference": []},
+    # One search box (the one in the sidebar), not a second in the header bar.
+    "navbar_persistent": [],
 }
 mathjax3_config = {"svg": {"fontCache": "global"}}  # MathJax 3 is served from _static (matref_sphinx)
