@@ -23,6 +23,7 @@ import uuid
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.domains import Domain, ObjType
 from sphinx.roles import XRefRole
 from sphinx.transforms import SphinxTransform
@@ -181,6 +182,27 @@ class IdentityAnchors(SphinxTransform):
             title = section[0].astext() if section.children and isinstance(section[0], nodes.title) else ident
             domain.note_identity(ident, title, self.env.current_document.docname)
             section.remove(marker)
+            section.insert(1, addnodes.index(entries=index_entries(ident, title)))
+
+
+def index_entries(ident: str, title: str) -> list[tuple]:
+    """The general index's entries for an identity: its title, its id, its family and the
+    equation numbers of the sources it cites (the Cookbook's (101) is listed under its number)."""
+    import re
+
+    import matref
+
+    entries = [("single", title.replace(";", ","), ident, "", None), ("single", ident, ident, "", None)]
+    try:
+        found = matref.get(ident)
+    except matref.MatrefError:
+        return entries
+    entries.append(("single", f"{found.family} (family); {title.replace(';', ',')}", ident, "", None))
+    for source in found.sources:
+        m = re.match(r"mc2012:(\d+)([a-z]?)$", source)
+        if m:
+            entries.append(("single", f"Matrix Cookbook (2012); eq. ({m.group(1)}{m.group(2)})", ident, "", None))
+    return entries
 
 
 class MatrefDomain(Domain):

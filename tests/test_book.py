@@ -16,7 +16,7 @@ import pytest
 
 import matref
 from matref.faces import book
-from matref.data.catalog import DEFAULT_DIR, load_catalog
+from matref.data.catalog import DEFAULT_DIR, cited_equations, load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 SLOW = os.environ.get("MATREF_BOOK_TESTS") == "1"
@@ -289,3 +289,15 @@ def test_the_book_bundles_mathjax_instead_of_a_cdn():
     assert 'src="../_static/mathjax/tex-svg-full.js' in page
     assert "cdn.jsdelivr.net" not in page
     assert (html / "_static" / "mathjax" / "tex-svg-full.js").stat().st_size > 1_000_000
+
+
+@slow
+def test_the_general_index_lists_every_identity_and_its_cookbook_numbers():
+    html = built_html()
+    index = (html / "genindex.html").read_text()
+    for ident in CAT:
+        assert f"#{ident.id}" in index, ident.id
+    cited = cited_equations(CAT)
+    assert "Matrix Cookbook (2012)" in index
+    for number in sorted(cited)[:20]:
+        assert re.search(rf"eq\. \({number}[a-z]?\)", index), number
