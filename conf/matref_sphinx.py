@@ -185,11 +185,22 @@ class IdentityAnchors(SphinxTransform):
             section.insert(1, addnodes.index(entries=index_entries(ident, title)))
 
 
+def cookbook_numbers(ident: str) -> list[str]:
+    """The Matrix Cookbook (2012) equations an identity cites, as written (``101``, ``57a``)."""
+    import re
+
+    import matref
+
+    try:
+        found = matref.get(ident)
+    except matref.MatrefError:
+        return []
+    return [m.group(1) for m in (re.match(r"mc2012:(\d+[a-z]?)$", s) for s in found.sources) if m]
+
+
 def index_entries(ident: str, title: str) -> list[tuple]:
     """The general index's entries for an identity: its title, its id, its family and the
     equation numbers of the sources it cites (the Cookbook's (101) is listed under its number)."""
-    import re
-
     import matref
 
     entries = [("single", title.replace(";", ","), ident, "", None), ("single", ident, ident, "", None)]
@@ -198,17 +209,16 @@ def index_entries(ident: str, title: str) -> list[tuple]:
     except matref.MatrefError:
         return entries
     entries.append(("single", f"{found.family} (family); {title.replace(';', ',')}", ident, "", None))
-    for source in found.sources:
-        m = re.match(r"mc2012:(\d+)([a-z]?)$", source)
-        if m:
-            entries.append(("single", f"Matrix Cookbook (2012); eq. ({m.group(1)}{m.group(2)})", ident, "", None))
+    for number in cookbook_numbers(ident):
+        entries.append(("single", f"Matrix Cookbook (2012); eq. ({number})", ident, "", None))
     return entries
 
 
 class MatrefDomain(Domain):
     name = "matref"
     label = "matref"
-    object_types = {"identity": ObjType("identity", "id")}
+    object_types = {"identity": ObjType("identity", "id"),
+                    "cookbook": ObjType("Matrix Cookbook equation", "id")}
     directives = {"identity": IdentityDirective}
     roles = {"id": XRefRole()}
     initial_data = {"identities": {}}  # id -> (docname, title)
@@ -233,6 +243,11 @@ class MatrefDomain(Domain):
     def get_objects(self):
         for ident, (doc, title) in self.identities.items():
             yield ident, ident, "identity", doc, ident, 1
+            # One search object per cited equation: "mc2012:101", "(101)" and "101" find the
+            # identities that state the Cookbook's equation 101.
+            for number in cookbook_numbers(ident):
+                name = f"{ident} (mc2012.{number})"
+                yield name, name, "cookbook", doc, ident, 1
 
     def resolve_xref(self, env, fromdocname, builder, typ, target, node, contnode):
         if target not in self.identities:

@@ -126,3 +126,17 @@ def test_pages_raise_no_javascript_errors(page):
     # the quick reference used the theme's full-width class without a secondary sidebar, which
     # made sphinx-book-theme.js throw on every load
     assert console_errors((HTML / page).resolve().as_uri()) == []
+
+
+@pytest.mark.parametrize("number", [101, 57, 69])
+@pytest.mark.parametrize("form", ["mc2012:{n}", "({n})", "{n}"])
+def test_search_finds_a_cookbook_equation_by_its_number(number, form):
+    from matref.data.catalog import cited_equations
+
+    citing = cited_equations(matref.catalog())[number]
+    query = form.format(n=number)
+    url = (HTML / "search.html").resolve().as_uri() + "?q=" + urllib.parse.quote(query)
+    dom = chromium(url, "--dump-dom")
+    results = re.findall(r'<li[^>]*><a href="([^"]+)"', dom)
+    found = [r.split("#")[-1] for r in results[:3]]
+    assert any(i in found for i in citing), f"{query!r}: none of {citing} among the first results {results[:5]}"
