@@ -301,3 +301,17 @@ def test_the_general_index_lists_every_identity_and_its_cookbook_numbers():
     assert "Matrix Cookbook (2012)" in index
     for number in sorted(cited)[:20]:
         assert re.search(rf"eq\. \({number}[a-z]?\)", index), number
+
+
+NO_ADDRESS = ("derived", "Seed tutorial", "Matrix-calculus cheat sheets")
+
+
+def test_every_cited_work_links_out():
+    for ident in CAT:
+        for source in ident.sources:
+            if source.startswith(NO_ADDRESS):
+                assert book.source_link(source) is None
+                continue
+            assert book.source_link(source), f"{ident.id}: no address for {source!r} (matref/data/sources.yaml)"
+    page = book.family_page(CAT.family("trace"), CAT)
+    assert "[Matrix Cookbook (2012), eq. (" in page and "](https://www.math.uwaterloo.ca/~hwolkowi/matrixcookbook.pdf)" in page

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import functools
 import re
 import zlib
 from pathlib import Path
@@ -150,6 +151,32 @@ def text_state(text: str, cat: Catalog | None = None) -> str:
 def seed_for(ident_id: str) -> int:
     """A fixed seed per identity, so a page's output is reproducible and short to type."""
     return zlib.crc32(ident_id.encode()) % 10_000
+
+
+SOURCES_FILE = Path(__file__).resolve().parent.parent / "data" / "sources.yaml"
+
+
+@functools.lru_cache(maxsize=1)
+def source_links() -> dict[str, str]:
+    """Source prefix -> address (``matref/data/sources.yaml``)."""
+    from matref.data.loader import load_yaml
+
+    return {str(k): str(v) for k, v in load_yaml(SOURCES_FILE).items()}
+
+
+def source_link(source: str) -> str | None:
+    """The address of a cited work, or None (derived results, tutorials without an address)."""
+    for prefix, url in source_links().items():
+        if source.startswith(prefix):
+            return url
+    return None
+
+
+def source_markdown(source: str) -> str:
+    """A source as Markdown: its text, linked to the work where it has a public address."""
+    text = escape_markdown(source_text(source))
+    url = source_link(source)
+    return f"[{text}]({url})" if url else text
 
 
 def source_text(source: str) -> str:
@@ -348,7 +375,7 @@ def identity_section(ident: Identity, cat: Catalog | None = None) -> str:
     out = [f"({alias})=" for alias in ident.spec.aliases] + [f"({ident.id})=", f"## {title(ident.title)}", "",
            f"```{{matref:identity}} {ident.id}", "```", ""]
     meta = [f"`{ident.id}`", "erratum" if erratum else KIND_WORDS[ident.kind][0]]
-    meta.append(" · ".join(escape_markdown(source_text(s)) for s in ident.sources))
+    meta.append(" · ".join(source_markdown(s) for s in ident.sources))
     meta.append(f"defined at {escape_markdown(ident.location)}")
     out += [" · ".join(meta), ""]
     if erratum:
