@@ -42,13 +42,17 @@ PAGES = (["index.html", "introduction.html", "conventions.html", "check.html", "
 MATH = re.compile(r'<(?:span|div) class="math notranslate nohighlight"')
 
 
-def chromium(url: str, *args: str) -> str:
+def run_chromium(url: str, *args: str) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory() as profile:
         cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--user-data-dir={profile}",
                "--virtual-time-budget=20000", *args, url]
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+
+
+def chromium(url: str, *args: str) -> str:
+    result = run_chromium(url, *args)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
@@ -111,12 +115,7 @@ def test_search_finds_an_identity_by_id_and_by_title(ident_id, by):
 
 def console_errors(url: str) -> list[str]:
     """Uncaught JavaScript errors Chromium logs while loading ``url``."""
-    with tempfile.TemporaryDirectory() as profile:
-        cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--user-data-dir={profile}",
-               "--enable-logging=stderr", "--v=0", "--virtual-time-budget=20000", "--dump-dom", url]
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    result = run_chromium(url, "--enable-logging=stderr", "--v=0", "--dump-dom")
     return [line for line in result.stderr.splitlines() if "CONSOLE" in line and "Uncaught" in line]
 
 

@@ -110,6 +110,12 @@ class Jacobian:
         return None
 
 
+def _as_claimed(out) -> Claimed:
+    """What a client's function of the direction returned: a Claimed as it is, an array with no
+    known rounding."""
+    return out if isinstance(out, Claimed) else Claimed(np.asarray(out), 0.0, 0.0)
+
+
 @dataclass(frozen=True)
 class Applied:
     """A claim applied to directions: ``apply(v)`` returns ``J vec(V)`` (or ``dF`` at ``dX = V``),
@@ -120,11 +126,7 @@ class Applied:
     order = 1
 
     def along(self, v) -> Claimed:
-        out = self.apply(v)
-        if isinstance(out, Claimed):
-            return out
-        out = np.asarray(out)
-        return Claimed(out, 0.0, 0.0)
+        return _as_claimed(self.apply(v))
 
     def own(self):
         return None
@@ -160,10 +162,7 @@ class HessianVector:
     order = 2
 
     def times(self, v) -> Claimed:
-        out = self.apply(v)
-        if isinstance(out, Claimed):
-            return out
-        return Claimed(np.asarray(out), 0.0, 0.0)
+        return _as_claimed(self.apply(v))
 
     def along(self, v) -> Claimed:
         return form(v, self.times(v), self.unit)

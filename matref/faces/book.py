@@ -88,9 +88,6 @@ def catalog_dir() -> Path:
     return Path(os.environ.get("MATREF_CATALOG") or DEFAULT_DIR).resolve()
 
 
-_digest = digest
-
-
 def source_fingerprint(directory: Path | None = None) -> str:
     """Hash of everything the generated pages are made from: the library and every YAML file.
 
@@ -98,7 +95,7 @@ def source_fingerprint(directory: Path | None = None) -> str:
     """
     directory = directory or catalog_dir()
     files = sorted(directory.glob("*.yaml"))
-    return _digest([library_state(), str(directory)] + [x for p in files for x in (p.name, p.read_bytes())])
+    return digest([library_state(), str(directory)] + [x for p in files for x in (p.name, p.read_bytes())])
 
 
 def family_file(name: str, directory: Path | None = None) -> Path:
@@ -108,13 +105,13 @@ def family_file(name: str, directory: Path | None = None) -> Path:
 def family_state(name: str, directory: Path | None = None) -> str:
     """Hash of one family's YAML file and of the library."""
     path = family_file(name, directory)
-    return _digest([library_state(), name, path.read_bytes() if path.exists() else b""])
+    return digest([library_state(), name, path.read_bytes() if path.exists() else b""])
 
 
 def catalog_state(cat: Catalog | None = None, directory: Path | None = None) -> str:
     """Hash of every family's YAML file and of the library."""
     cat = cat or catalog()
-    return _digest([library_state()] + [family_state(f.name, directory) for f in cat.families])
+    return digest([library_state()] + [family_state(f.name, directory) for f in cat.families])
 
 
 def identities_used(text: str, cat: Catalog | None = None) -> list[str]:
@@ -138,13 +135,13 @@ def identities_used(text: str, cat: Catalog | None = None) -> list[str]:
 def identity_state(ident: Identity) -> str:
     """Hash of one catalog entry as written (not of where it sits in its file)."""
     spec = dataclasses.replace(ident.spec, location=None, lines=())
-    return _digest([repr(spec)])
+    return digest([repr(spec)])
 
 
 def text_state(text: str, cat: Catalog | None = None) -> str:
     """State of a hand-written page: the library plus the entries it names."""
     cat = cat or catalog()
-    return _digest([library_state()] + [identity_state(cat.get(i)) for i in identities_used(text, cat)])
+    return digest([library_state()] + [identity_state(cat.get(i)) for i in identities_used(text, cat)])
 
 
 # -- small renderers -------------------------------------------------------------------------------

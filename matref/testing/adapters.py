@@ -100,39 +100,35 @@ class TorchBackend:
         xs[wrt] = xs[wrt].clone().requires_grad_(True)
         return xs
 
-    def grad(self, f, args, wrt, kwargs=None):
+    def _backward(self, f, args, wrt, kwargs, derivative):
+        """Run f with gradients on (the checks call f under no_grad) and return
+        ``derivative(x, y)`` as numpy, zeros where f does not depend on x."""
         with self.torch.enable_grad():
-            return self._grad(f, args, wrt, kwargs)
+            xs = self._leaf(args, wrt)
+            out = derivative(xs[wrt], f(*xs, **(kwargs or {})))
+        return np.zeros_like(args[wrt]) if out is None else self.numpy(out)
 
-    def _grad(self, f, args, wrt, kwargs=None):
-        xs = self._leaf(args, wrt)
-        y = f(*xs, **(kwargs or {}))
-        if y.numel() != 1:
-            raise MatrefError(f"a gradient needs a scalar function; f returned shape {tuple(y.shape)}")
-        (g,) = self.torch.autograd.grad(y.reshape(()), xs[wrt], allow_unused=True)
-        return np.zeros_like(args[wrt]) if g is None else self.numpy(g)
+    def grad(self, f, args, wrt, kwargs=None):
+        def derivative(x, y):
+            if y.numel() != 1:
+                raise MatrefError(f"a gradient needs a scalar function; f returned shape {tuple(y.shape)}")
+            return self.torch.autograd.grad(y.reshape(()), x, allow_unused=True)[0]
+
+        return self._backward(f, args, wrt, kwargs, derivative)
 
     def vjp(self, f, args, wrt, u, kwargs=None):
-        with self.torch.enable_grad():
-            return self._vjp(f, args, wrt, u, kwargs)
+        def derivative(x, y):
+            cotangent = self.native(u).to(y.dtype).reshape(y.shape)
+            return self.torch.autograd.grad(y, x, grad_outputs=cotangent, allow_unused=True)[0]
 
-    def _vjp(self, f, args, wrt, u, kwargs=None):
-        xs = self._leaf(args, wrt)
-        y = f(*xs, **(kwargs or {}))
-        (g,) = self.torch.autograd.grad(y, xs[wrt], grad_outputs=self.native(u).to(y.dtype).reshape(y.shape),
-                                        allow_unused=True)
-        return np.zeros_like(args[wrt]) if g is None else self.numpy(g)
+        return self._backward(f, args, wrt, kwargs, derivative)
 
     def hvp(self, f, args, wrt, v, kwargs=None):
-        with self.torch.enable_grad():
-            return self._hvp(f, args, wrt, v, kwargs)
+        def derivative(x, y):
+            (g,) = self.torch.autograd.grad(y.reshape(()), x, create_graph=True)
+            return self.torch.autograd.grad(g, x, grad_outputs=self.native(v).to(g.dtype), allow_unused=True)[0]
 
-    def _hvp(self, f, args, wrt, v, kwargs=None):
-        xs = self._leaf(args, wrt)
-        y = f(*xs, **(kwargs or {}))
-        (g,) = self.torch.autograd.grad(y.reshape(()), xs[wrt], create_graph=True)
-        (hv,) = self.torch.autograd.grad(g, xs[wrt], grad_outputs=self.native(v).to(g.dtype), allow_unused=True)
-        return np.zeros_like(args[wrt]) if hv is None else self.numpy(hv)
+        return self._backward(f, args, wrt, kwargs, derivative)
 
 
 class JaxBackend:
