@@ -21,7 +21,7 @@ author = "the matref authors"
 copyright = "the matref authors (MIT licence)"
 version = release = matref.__version__
 
-extensions = ["myst_nb", "sphinx_design", "matref_sphinx"]
+extensions = ["myst_nb", "sphinx_design", "matref_sphinx", "matref_katex"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "**/.*"]
 suppress_warnings = ["myst.mathjax"]
 
@@ -58,4 +58,3 @@ html_theme_options = {
     # One search box (the one in the sidebar), not a second in the header bar.
     "navbar_persistent": [],
 }
-mathjax3_config = {"svg": {"fontCache": "global"}}  # MathJax 3 is served from _static (matref_sphinx)

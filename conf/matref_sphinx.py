@@ -2,8 +2,8 @@
 
 - ``config-inited``: write the generated pages (``matref.faces.book``) into ``book/identities/``,
   place the jupyter-cache database next to the output folder (created up front, so that
-  ``-j 2`` workers do not race to create it), serve MathJax from the build rather than from a
-  CDN, and run kernels over Unix sockets with a profile of their own.
+  ``-j 2`` workers do not race to create it), and run kernels over Unix sockets with a profile
+  of their own. (Math is typeset at build time by ``matref_katex``.)
 - ``matref:identity`` directive + transform: the section of an identity gets the identity's id
   as its first HTML id (``trace.html#trace.grad_axb``) and is registered as a search object,
   so the search box finds it by id as well as by title.
@@ -15,8 +15,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -34,9 +32,6 @@ from sphinx.util.nodes import make_refnode
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
-MATHJAX_VERSION = "3.2.2"
-MATHJAX_DIR = ROOT / "_build" / f"mathjax-{MATHJAX_VERSION}"
-MATHJAX_FILE = "mathjax/tex-svg-full.js"  # every TeX extension built in: nothing loaded later
 
 
 # -- generated pages -------------------------------------------------------------------------------
@@ -106,40 +101,6 @@ def setup_kernels(app, config) -> None:
         config_file.write_text("# Written by conf/matref_sphinx.py for the handbook's kernels.\n"
                                "c.IPKernelApp.log_level = 'ERROR'\n")
     os.environ["IPYTHONDIR"] = str(ipython_dir)
-
-
-# -- MathJax without a CDN -------------------------------------------------------------------------
-def ensure_mathjax(target: Path = MATHJAX_DIR) -> Path | None:
-    """``target/mathjax/tex-svg-full.js``, fetched once from the npm registry; None if impossible."""
-    dest = target / MATHJAX_FILE
-    if dest.exists():
-        return dest
-    npm = shutil.which("npm")
-    if not npm:
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        cmd = [npm, "install", "--prefix", tmp, "--no-save", "--no-audit", "--no-fund",
-               "--no-package-lock", "--loglevel=error", f"mathjax@{MATHJAX_VERSION}"]
-        result = subprocess.run(cmd, capture_output=True, text=True)
-        src = Path(tmp) / "node_modules" / "mathjax" / "es5" / "tex-svg-full.js"
-        if result.returncode != 0 or not src.exists():
-            print(f"matref: npm could not fetch mathjax@{MATHJAX_VERSION}:\n{result.stderr}",
-                  file=sys.stderr)
-            return None
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest)
-    return dest
-
-
-def setup_mathjax(app, config) -> None:
-    if config.mathjax_path.startswith(("http://", "https://")) and config.matref_local_mathjax:
-        if ensure_mathjax() is not None:
-            config.mathjax_path = MATHJAX_FILE
-            config.html_static_path = list(config.html_static_path) + [str(MATHJAX_DIR)]
-        else:
-            print("matref: WARNING: npm is not available, so MathJax is not bundled; the pages "
-                  f"load it from {config.mathjax_path} and need internet to show formulas.",
-                  file=sys.stderr)
 
 
 # -- identities as anchors and search objects ------------------------------------------------------
@@ -301,10 +262,8 @@ def outdated(app, env, added, changed, removed):
 
 
 def setup(app):
-    app.add_config_value("matref_local_mathjax", True, "html")
     app.connect("config-inited", generate_pages, priority=400)
     app.connect("config-inited", setup_cache, priority=600)
-    app.connect("config-inited", setup_mathjax, priority=600)
     app.connect("config-inited", setup_kernels, priority=600)
     app.add_node(identity_marker)
     app.add_domain(MatrefDomain)
