@@ -26,7 +26,7 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints", "**/.*"]
 suppress_warnings = ["myst.mathjax"]
 
 # -- MyST and notebooks ---------------------------------------------------------------------------
-myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "attrs_block"]
 myst_heading_anchors = 3
 nb_execution_mode = "cache"          # CI: -D nb_execution_mode=force
 nb_execution_cache_path = ""         # set by matref_sphinx: <outdir>/../.jupyter_cache
@@ -43,6 +43,7 @@ html_title = "matref handbook"
 html_short_title = "matref"
 html_static_path = ["_static"]
 html_css_files = ["matref.css"]
+html_js_files = ["matref-quickref.js"]  # does nothing on pages without the quick reference's filter
 html_last_updated_fmt = None
 html_search_scorer = str(CONF / "search_scorer.js")  # identities rank first when searched by id or title
 html_copy_source = True

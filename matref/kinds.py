@@ -127,10 +127,11 @@ class Kind:
     directional: bool = False  # the claim is written with the direction d<wrt> (a differential)
     lhs: Callable | None = None  # Lhs -> LaTeX of the left side; None: the lhs expression itself
     layouts: Layouts | None = None
-    words: str = ""  # a sentence the book adds under each identity of this kind
+    words: str = ""  # a sentence the book adds once to a family page that has entries of this kind
     explain: str = ""  # the elementwise explanation in matref.engine.explain
     needs: tuple[str, ...] = ()  # assumptions the variable must carry
     vec_f: bool = False  # f may be written as vec(F): the same statement as F (duplicate detection)
+    quickref: str = ""  # its section of the book's quick reference ("": by the shapes of f and the variable)
     mutations: tuple[str, ...] = field(default=())  # kind-specific mistakes the mutation tests add
 
     @property
@@ -182,16 +183,17 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
          Example("inv(X)", "X", "-inv(X) @ dX @ inv(X)", "-inv(X) @ inv(X) @ dX", ("X=invertible",)),
          directional=True, lhs=lambda s: "\\mathrm{d}\\," + s.atom,
          words=("A differential is layout-free: it has the shape of the function and is linear in "
-                "$\\mathrm{{d}}{x}$."),
-         explain="differential"),
+                "the differential of the variable ($\\mathrm{d}X$ for $X$)."),
+         explain="differential", quickref="differentials"),
     Kind("equality", ("lhs", "rhs"), "equality", "equalities", "right side of an equality",
          False, lambda f, w: f, "the shape of lhs", 0,
          Example("tr(A @ B)", None, "tr(B @ A)", "2 * tr(B @ A)", (), ("A=n x m",)),
-         explain="equality"),
+         explain="equality", quickref="equalities"),
     Kind("hessian", ("f", "hessian"), "Hessian", "Hessians", "claimed Hessian d^2 f / d vec(wrt) d vec(wrt)^T",
          True, lambda f, w: (product(*w), product(*w)), "(numel wrt) x (numel wrt)", 2,
          Example("x.T @ A @ x", "x", "A + A.T", "2 * A"),
-         dense=_hessian, space="operator", symmetric=True, lazy=True, lhs=_lhs_hessian, explain="hessian"),
+         dense=_hessian, space="operator", symmetric=True, lazy=True, lhs=_lhs_hessian, explain="hessian",
+         quickref="hessians"),
     Kind("symmetric_partials", ("f", "partials"), "set of free-entry partials", "sets of free-entry partials",
          "for a symmetric variable: the partials with respect to its free entries",
          True, lambda f, w: w, "the shape of {wrt}", 1,

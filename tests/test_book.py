@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from matref.kinds import KINDS
+
 import matref
 from matref.faces import book
 from matref.data.catalog import DEFAULT_DIR, cited_equations, load_catalog
@@ -59,8 +61,8 @@ def test_family_page_has_every_identity_with_anchor_formula_and_proof(family):
         if shown is not ident:  # an erratum: the printed form marked false, the corrected one proved
             assert ":::{admonition} As printed: false" in section
             assert f"$$\n{shown.latex}\n$$" in section
-        for layout, tex in shown.layouts.items():
-            assert book.table_math(tex) in section, layout
+        for layout, tex in shown.layouts.items():  # the stated one in the formula, the other on a line
+            assert book.table_math(tex) in section or tex in section, layout
         for name, props in shown.assumptions.items():
             assert all(book.escape_markdown(book.assumption_words(p)) in section for p in props)
         for source in ident.sources:
@@ -69,7 +71,8 @@ def test_family_page_has_every_identity_with_anchor_formula_and_proof(family):
             assert f"`{role} = {text}`" in section
         cell = code_cells(section)[-1]
         assert f'matref.get("{ident.id}").verify(trials={book.TRIALS}, seed={book.seed_for(ident.id)})' in cell
-        assert "print(report)" in cell and "assert report.ok" in cell
+        assert ":tags: [remove-input]" in cell and "assert report.ok" in cell
+        assert cell.rstrip().endswith("\nreport")  # the one-line proof with its trials behind a disclosure
 
 
 def test_first_cell_embeds_the_family_state_and_imports_matref():
@@ -107,9 +110,14 @@ def test_quick_reference_lists_every_identity_once_with_both_layouts():
     assert len(rows) == len(CAT)
     proved = [i for i in CAT if not book.is_erratum(i)]
     errata = [i for i in CAT if book.is_erratum(i)]
-    for row, ident in zip(rows, proved + errata):  # proved identities first, then the errata table
-        assert row.startswith(f"| {{ref}}`{ident.id} <{ident.id}>` ")
-        assert row.count(" | ") == 3  # four columns, no pipe leaked from the LaTeX
+    grouped = [i for key, _, _ in book.QUICKREF_GROUPS for i in proved if book.quickref_group(i) == key]
+    assert sorted(i.id for i in grouped) == sorted(i.id for i in proved)  # every entry in one section
+    for row, ident in zip(rows, grouped + errata):  # sections in Wikipedia's order, then the errata
+        assert row.startswith("| {ref}`") and f" <{ident.id}>` " in row
+        assert f"{{matref:row}}`{ident.id} {ident.family} " in row
+        section = [i for i in grouped if book.quickref_group(i) == book.quickref_group(ident)]
+        layouts = book.is_erratum(ident) or any(KINDS[i.kind].layouts is not None for i in section)
+        assert row.count(" | ") == (3 if layouts else 2)  # no pipe leaked from the LaTeX
         shown = ident.corrected if book.is_erratum(ident) else ident
         assert book.table_math(shown.latex) in row or book.table_math(shown.lhs_latex) in row
         if shown.kind == "gradient":
@@ -118,6 +126,23 @@ def test_quick_reference_lists_every_identity_once_with_both_layouts():
         if shown.kind == "jacobian" and not book.is_erratum(ident):
             assert book.table_math(shown.layouts["denominator"]) in row
     assert "assert not failed" in page and book.catalog_state(CAT) in page
+
+
+@pytest.mark.parametrize("ident_id, group", [
+    ("linear.grad_xta", "scalar-by-vector"), ("trace.grad_axb", "scalar-by-matrix"),
+    ("linear.jac_ax_vector", "vector-by-vector"), ("vec.jac_axb", "matrix-by-matrix"),
+    ("inverse.diff_inv", "differentials"), ("trace.cyclic_bca", "equalities")])
+def test_quick_reference_groups_like_wikipedia(ident_id, group):
+    assert book.quickref_group(CAT.get(ident_id)) == group
+
+
+def test_quick_reference_has_jump_links_and_a_filter():
+    page = book.quick_reference_page(CAT)
+    for key, head, _ in book.QUICKREF_GROUPS:
+        assert f"(quick-{key})=\n## {head}" in page and f"](#quick-{key})" in page
+    assert '<form class="matref-filter"' in page
+    for fam in CAT.families:
+        assert f'<option value="{fam.name}">' in page
 
 
 def test_table_math_removes_bare_pipes():

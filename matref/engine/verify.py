@@ -155,6 +155,44 @@ class Report:
         word = {HOLDS: "ok", FAILS: "FAILED", UNDECIDED_VERDICT: "UNDECIDED"}[self.verdict]
         return f"{self.id}: {word}{self.details()}"
 
+    def headline(self) -> str:
+        """The proof in one line for a reader, e.g. ``proved · 6 instances · worst relative error
+        3.6e-15 ≤ 1.5e-07 · seed 6518``.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").verify(trials=3, seed=1).headline().split(" · ")[:2]
+        ['proved', '3 instances']
+        """
+        if self.error:
+            return f"error: {self.error}"
+        n = len(self.trials)
+        instances = f"{n} instance{'s' if n != 1 else ''}"
+        if self.status == "erratum":
+            c = self.corrected
+            printed = (f"the printed form fails (error {self.worst_error:.1e} > {self.tolerance:.1e})"
+                       if self.printed_fails else f"the printed form is NOT refuted ({self.verdict})")
+            fixed = (f"the corrected form is proved (worst relative error {c.worst_error:.1e} ≤ {c.tolerance:.1e})"
+                     if c.ok else f"the corrected form {c.verdict}")
+            word = "erratum confirmed" if self.ok else "ERRATUM NOT CONFIRMED"
+            return f"{word} · {printed} · {fixed} · {instances} · seed {self.seed}"
+        word = {HOLDS: "proved", FAILS: "FAILED", UNDECIDED_VERDICT: "UNDECIDED"}[self.verdict]
+        if self.reason:
+            word += f" ({self.reason})"
+        if all(t.what == "domain" for t in self.trials):
+            return f"{word} · {instances} · seed {self.seed}"
+        return (f"{word} · {instances} · worst relative error {self.worst_error:.1e} ≤ {self.tolerance:.1e}"
+                f" · seed {self.seed}")
+
+    def _repr_html_(self) -> str:
+        # Notebooks and the handbook: the one-line proof, with every trial behind a disclosure.
+        import html
+
+        state = "ok" if self.ok else "failed"
+        return (f'<details class="matref-proof matref-proof-{state}"><summary>{html.escape(self.headline())}'
+                f'</summary><pre>{html.escape(str(self))}</pre></details>')
+
     def details(self) -> str:
         """The summary after the verdict word: the reason, trials, worst error, seed."""
         why = f": {self.reason}" if self.reason else ""

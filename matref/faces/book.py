@@ -282,21 +282,6 @@ def conditions(ident: Identity, math: str = "$") -> str:
     return "; ".join(parts)
 
 
-def layout_table(ident: Identity) -> list[str]:
-    """The result in denominator and numerator layout, as a two-column Markdown table."""
-    layouts = KINDS[ident.kind].layouts
-    if layouts is None:
-        return []
-    lay = ident.layouts
-    x = symbol_latex(ident.wrt) if ident.wrt else ""
-    head = tuple(h.replace("{x}", x).replace("{{", "{").replace("}}", "}") for h in layouts.heads)
-    cells = (lay[layouts.stated], lay[layouts.other])
-    if not layouts.denominator_first_is_stated:
-        cells = cells[::-1]
-    return [f"| {head[0]} | {head[1]} |", "| :---: | :---: |",
-            f"| ${table_math(cells[0])}$ | ${table_math(cells[1])}$ |"]
-
-
 def other_layout(ident: Identity) -> str:
     """The result in the layout the identity is not stated in, as Markdown ("" if layout-free)."""
     layouts = KINDS[ident.kind].layouts
@@ -312,11 +297,14 @@ def front_matter(extra: str = "") -> str:
 
 # -- pages -----------------------------------------------------------------------------------------
 def verification_cell(ident: Identity, trials: int = TRIALS) -> str:
+    """The executed proof of an entry: its input is hidden, its output is one line (the report's
+    ``_repr_html_``) with the trials behind a disclosure; the assertion fails the build when wrong."""
     seed = seed_for(ident.id)
     return (f"```{{code-cell}} ipython3\n"
+            f":tags: [remove-input]\n"
             f"report = matref.get(\"{ident.id}\").verify(trials={trials}, seed={seed})\n"
-            f"print(report)\n"
             f"assert report.ok, report.summary()\n"
+            f"report\n"
             f"```\n")
 
 
@@ -342,27 +330,56 @@ def symbols_line(ident: Identity) -> str:
     return ", ".join(spaces)
 
 
+def other_layout_line(ident: Identity) -> str:
+    """The result in the layout the entry is not stated in, as one Markdown line ("" if layout-free)."""
+    layouts = KINDS[ident.kind].layouts
+    if layouts is None:
+        return ""
+    x = symbol_latex(ident.wrt) if ident.wrt else ""
+    heads = dict(zip(("denominator", "numerator"), layouts.heads))
+    key = "numerator" if layouts.other == "numerator" else "denominator"
+    head = heads[key].replace("{x}", x).replace("{{", "{").replace("}}", "}")
+    return f"**{head[0].upper() + head[1:]}:** ${table_math(ident.layouts[layouts.other])}$"
+
+
 def facts(ident: Identity, label: str = "", printed: bool = False) -> list[str]:
-    """Symbols, conditions and the verified expressions, as three short lines.
+    """The other layout, the symbols with the conditions, and the statement in matref's syntax:
+    three short lines (joined by hard breaks).
 
     ``printed``: the conditions are those the source states for a formula that is false, so an
     empty list must not read as "it holds for all real matrices".
     """
     cond = conditions(ident)
+    if not cond:
+        cond = "none stated by the source" if printed else "none (any real matrices of these shapes)"
     stmt = ", ".join(f"`{role} = {text}`" for role, text in ident.statement.items())
     wrt = f" with respect to `{ident.wrt}`" if ident.wrt else ""
-    if cond:
-        cond_line = f"**Conditions{label}:** {cond}. \\"
-    elif printed:
-        cond_line = f"**Conditions{label}:** none stated by the source. \\"
-    else:
-        cond_line = f"**Conditions{label}:** none; it holds for all real matrices of these shapes. \\"
-    return [f"**Symbols{label}:** {symbols_line(ident)}. \\", cond_line,
-            f"**As verified{label}:** {stmt}{wrt}."]
+    lines = [other_layout_line(ident)] if not printed else []
+    lines += [f"**Symbols{label}:** {symbols_line(ident)}; **conditions:** {cond}.",
+              f"**In matref{label}:** {stmt}{wrt}."]
+    return [line + " \\" for line in lines[:-1]] + lines[-1:]
+
+
+def meta_line(ident: Identity, erratum: bool) -> str:
+    meta = [f"`{ident.id}`", "erratum" if erratum else KIND_WORDS[ident.kind][0]]
+    meta.append(" · ".join(source_markdown(s) for s in ident.sources))
+    meta.append(escape_markdown(ident.location))
+    return "{.matref-meta}\n" + " · ".join(meta)
+
+
+def derivation_block(ident: Identity) -> list[str]:
+    if not ident.derivation:
+        return []
+    steps = [f"{k}. {derivation_step(step)}" for k, step in enumerate(ident.derivation, 1)]
+    n = len(steps)
+    return [f":::{{dropdown}} Derivation ({n} step{'s' if n > 1 else ''})", ":class-container: matref-derivation",
+            "", *steps, ":::", ""]
 
 
 def identity_section(ident: Identity, cat: Catalog | None = None) -> str:
-    """One identity: anchor, title, formula, layouts, symbols, conditions, sources, proof cell.
+    """One identity, compact: anchor, title, a line of id, kind and sources, the formula, the other
+    layout, symbols with conditions, the statement in matref's syntax, notes, the derivation behind
+    a disclosure, and the executed proof as one line (its trials behind a disclosure).
 
     An erratum shows the printed formula marked false, then the corrected one with its layouts,
     and its cell proves both verdicts (the printed form fails, the corrected form holds).
@@ -370,11 +387,7 @@ def identity_section(ident: Identity, cat: Catalog | None = None) -> str:
     erratum = is_erratum(ident)
     # Former ids of merged duplicates keep their anchors, so old links land here.
     out = [f"({alias})=" for alias in ident.spec.aliases] + [f"({ident.id})=", f"## {title(ident.title)}", "",
-           f"```{{matref:identity}} {ident.id}", "```", ""]
-    meta = [f"`{ident.id}`", "erratum" if erratum else KIND_WORDS[ident.kind][0]]
-    meta.append(" · ".join(source_markdown(s) for s in ident.sources))
-    meta.append(f"defined at {escape_markdown(ident.location)}")
-    out += [" · ".join(meta), ""]
+           f"```{{matref:identity}} {ident.id}", "```", "", meta_line(ident, erratum), ""]
     if erratum:
         from matref.data.schema import ERROR_CLASSES
 
@@ -385,21 +398,13 @@ def identity_section(ident: Identity, cat: Catalog | None = None) -> str:
                 *facts(ident, " (as printed)", printed=True), "",
                 f"**Kind of error:** {escape_markdown(kind)}." + (f" The correct reading is proved in {see}." if see else ""),
                 ":::", "",
-                ":::{admonition} Corrected: proved", ":class: tip", "", "$$", fixed.latex, "$$", ""]
-        table = layout_table(fixed)
-        out += (table + [""] if table else []) + facts(fixed) + [":::", ""]
+                ":::{admonition} Corrected: proved", ":class: tip", "", "$$", fixed.latex, "$$", "",
+                *facts(fixed), ":::", ""]
     else:
-        out += ["$$", ident.latex, "$$", ""]
-        table = layout_table(ident)
-        out += (table + [""] if table else []) + facts(ident) + [""]
-        if KINDS[ident.kind].words:
-            out += [KINDS[ident.kind].words.format(x=symbol_latex(ident.wrt)), ""]
+        out += ["$$", ident.latex, "$$", "", *facts(ident), ""]
     if ident.notes:
         out += [f"**Notes:** {prose(ident.notes, cat)}", ""]
-    if ident.derivation:
-        out += ["**Derivation:**", ""]
-        out += [f"{k}. {derivation_step(step)}" for k, step in enumerate(ident.derivation, 1)]
-        out.append("")
+    out += derivation_block(ident)
     out.append(verification_cell(ident))
     return "\n".join(out)
 
@@ -426,7 +431,8 @@ def family_page(family: Family, cat: Catalog | None = None, state: str | None = 
     if "erratum" in kinds:
         proof += ("; for an erratum the cell confirms that the printed form fails (and shows a "
                   "counterexample) and that the corrected form holds")
-    parts += [f"{len(family)} entries ({counts}). {proof}. "
+    said = " ".join(KINDS[k].words for k in kinds if k in KINDS and KINDS[k].words)
+    parts += [f"{len(family)} entries ({counts}). {said + ' ' if said else ''}{proof}. "
               "{ref}`How to read an entry <how-to-read>`; "
               "{doc}`every identity in one table <quick-reference>`.", ""]
     parts += ["```{code-cell} ipython3", ":tags: [remove-cell]",
@@ -444,42 +450,109 @@ def short_source(source: str) -> str:
     return "derived" if source == "derived" else source_text(source)
 
 
-def quick_reference_row(ident: Identity, formula: str, shown: Identity, printed: bool = False) -> str:
+QUICKREF_GROUPS = (
+    ("scalar-by-vector", "Scalar by vector", "gradients of a scalar function of a vector"),
+    ("scalar-by-matrix", "Scalar by matrix", "gradients of a scalar function of a matrix"),
+    ("vector-by-vector", "Vector by vector", "Jacobians of a vector function of a vector"),
+    ("matrix-by-matrix", "Matrix by matrix", "Jacobians of vec of a vector or matrix function of a matrix"),
+    ("by-scalar", "By a scalar", "derivatives with respect to a scalar"),
+    ("differentials", "Differentials", "layout-free first-order differentials"),
+    ("hessians", "Hessians", "second derivatives of scalar functions"),
+    ("equalities", "Equalities", "exact algebraic relations (traces, determinants, inverses, vec, Kronecker)"),
+)
+"""The quick reference's sections, in the order of Wikipedia's tables: (anchor, heading, what)."""
+
+
+def _is_one(dim) -> bool:
+    return str(dim) == "1"
+
+
+def quickref_group(ident: Identity) -> str:
+    """The quick-reference section of an entry (first item of a :data:`QUICKREF_GROUPS` row)."""
+    if KINDS[ident.kind].quickref:
+        return KINDS[ident.kind].quickref
+    rows, cols = ident.shape(ident.wrt).split("x", 1)
+    if rows == "1" and cols == "1":
+        return "by-scalar"
+    f_scalar = all(_is_one(d) for d in ident.typed["f"].shape)
+    wrt_vector = cols == "1"
+    if f_scalar:
+        return "scalar-by-vector" if wrt_vector else "scalar-by-matrix"
+    f_vector = any(_is_one(d) for d in ident.typed["f"].shape)
+    return "vector-by-vector" if f_vector and wrt_vector else "matrix-by-matrix"
+
+
+def row_tags(ident: Identity, shown: Identity) -> str:
+    """The role that shows a row's id and marks it with its family and assumptions (for the filter)."""
+    props = sorted({p for ps in shown.assumptions.values() for p in ps}
+                   | {c.kind for c in getattr(shown, "conditions", ())})
+    return f"{{matref:row}}`{ident.id} {ident.family} {' '.join(props) or 'none'}`"
+
+
+def quick_reference_row(ident: Identity, formula: str, shown: Identity, printed: bool = False,
+                        layout_column: bool = True) -> str:
     source = escape_markdown(", ".join(short_source(s) for s in ident.sources))
-    cells = [f"{{ref}}`{ident.id} <{ident.id}>` {title(ident.title)} ({source})",
+    # The link text is a role's, not Markdown: angle brackets would end the title early.
+    text = title(ident.title).replace("<", "⟨").replace(">", "⟩").replace("`", "'")
+    cells = [f"{{ref}}`{text} <{ident.id}>` ({source}){row_tags(ident, shown)}",
              f"$\\displaystyle {table_math(formula)}$"]
     if printed:
         cells.append(f"$\\displaystyle {table_math(shown.latex)}$")
-    else:
+    elif layout_column:
         cells.append(other_layout(shown) or "—")
     cells.append(conditions(shown) or "—")
     return "| " + " | ".join(cells) + " |"
 
 
+def quick_reference_filter(cat: Catalog) -> list[str]:
+    """The filter bar (raw HTML; conf/_static/matref-quickref.js makes it work)."""
+    from html import escape
+
+    families = "".join(f'<option value="{f.name}">{escape(f.title)}</option>' for f in cat.families)
+    props = sorted({p for i in cat for ps in (i.corrected if is_erratum(i) else i).assumptions.values() for p in ps})
+    assume = "".join(f'<option value="{p}">{escape(assumption_words(p))}</option>' for p in props)
+    return ['<form class="matref-filter" role="search" onsubmit="return false">',
+            '<label>Family <select name="family"><option value="">all</option>' + families + "</select></label>",
+            '<label>Assumption <select name="assume"><option value="">any</option>'
+            '<option value="none">none (holds for all matrices)</option>' + assume + "</select></label>",
+            '<label>Text <input type="search" name="text" placeholder="id or title"></label>',
+            '<output name="count"></output>', "</form>", ""]
+
+
 def quick_reference_page(cat: Catalog | None = None, state: str | None = None) -> str:
-    """Every identity in one table, then one cell that re-proves the whole catalog."""
+    """Every identity, in sections like Wikipedia's tables, then one cell that re-proves the catalog."""
     cat = cat or catalog()
     state = state or catalog_state(cat)
-    lines = [front_matter(), "(quick-reference)=", "# Quick reference", "",
-             f"All {len(cat)} entries of the catalog: the proved identities in one table, in family "
-             "order, then the errata (published formulas that are wrong). A gradient "
-             "is stated in the **denominator** layout (the gradient, shaped like the variable; the "
-             "Matrix Cookbook's convention) and also given in the **numerator** layout (its "
-             "transpose). A Jacobian $\\partial \\operatorname{vec} F / \\partial \\operatorname{vec}"
-             "(X)^{\\top}$ is stated in numerator layout and also given in denominator layout (the "
-             "transpose). Differentials and equalities do not depend on a layout. MC ($n$) is "
-             "equation $n$ of The Matrix Cookbook (2012). Follow an id to its entry, with shapes, "
-             "notes and the executed proof; {ref}`layouts` has the definitions.", "",
-             "::::{container} matref-quickref", "",
-             "| identity | as stated (gradients: denominator layout; Jacobians: numerator layout) "
-             "| the other layout | conditions |",
-             "| --- | --- | --- | --- |"]
     proved = [i for i in cat if not is_erratum(i)]
     errata = [i for i in cat if is_erratum(i)]
-    for ident in proved:
-        lines.append(quick_reference_row(ident, ident.latex, ident))
+    groups = {key: [i for i in proved if quickref_group(i) == key] for key, _, _ in QUICKREF_GROUPS}
+    jumps = [f"[{head} ({len(groups[key])})](#quick-{key})" for key, head, _ in QUICKREF_GROUPS if groups[key]]
     if errata:
-        lines += ["", "::::", "", "(quick-reference-errata)=", "## Errata", "",
+        jumps.append(f"[Errata ({len(errata)})](#quick-reference-errata)")
+    lines = [front_matter(), "(quick-reference)=", "# Quick reference", "",
+             f"All {len(cat)} entries of the catalog, grouped like Wikipedia's tables. A gradient "
+             "is stated in the **denominator** layout (shaped like the variable; the Matrix Cookbook's "
+             "convention) and also given in the **numerator** layout (its transpose). A Jacobian "
+             "$\\partial \\operatorname{vec} F / \\partial \\operatorname{vec}(X)^{\\top}$ is stated in "
+             "numerator layout and also given in denominator layout. Differentials and equalities do not "
+             "depend on a layout. MC ($n$) is equation $n$ of The Matrix Cookbook (2012). Follow an id "
+             "to its entry, with shapes, notes and the executed proof; {ref}`notation` defines the symbols.", "",
+             "{.matref-jumps}", " · ".join(jumps), "", *quick_reference_filter(cat)]
+    for key, head, what in QUICKREF_GROUPS:
+        members = groups[key]
+        if not members:
+            continue
+        layouts = any(KINDS[i.kind].layouts is not None for i in members)
+        lines += [f"(quick-{key})=", f"## {head}", "", f"{len(members)} {what}.", "",
+                  "::::{container} matref-quickref", ""]
+        if layouts:
+            lines += ["| identity | as stated | the other layout | conditions |", "| --- | --- | --- | --- |"]
+        else:
+            lines += ["| identity | formula | conditions |", "| --- | --- | --- |"]
+        lines += [quick_reference_row(i, i.latex, i, layout_column=layouts) for i in members]
+        lines += ["", "::::", ""]
+    if errata:
+        lines += ["(quick-reference-errata)=", "## Errata", "",
                   f"{len(errata)} published formulas that are **wrong**, as printed (each refuted by "
                   "its proof: the printed form fails on random instances) and corrected (proved).", "",
                   "::::{container} matref-quickref", "",
@@ -487,10 +560,10 @@ def quick_reference_page(cat: Catalog | None = None, state: str | None = None) -
                   "| --- | --- | --- | --- |"]
         for ident in errata:
             lines.append(quick_reference_row(ident, ident.latex, ident.corrected, printed=True))
-    lines += ["", "::::", "",
-              f"**Every row, proved in this build.** The family pages prove each identity with "
-              f"{TRIALS} random instances. This cell proves the whole table again, "
-              f"{QUICKREF_TRIALS} instances each, with one seed:", "",
+        lines += ["", "::::", ""]
+    lines += ["## Every row, proved in this build", "",
+              f"The family pages prove each identity with {TRIALS} random instances. This cell proves "
+              f"the whole table again, {QUICKREF_TRIALS} instances each, with one seed:", "",
               "```{code-cell} ipython3",
               f"# {HEADER_MARK} from the whole catalog, state {state}.",
               "import matref",
