@@ -2,12 +2,13 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+BROWSER_STAMP := $(VENV)/.browser-installed
 # One BLAS thread per process: the machines have 2 cores and the tests parallelise across identities.
 export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: test test-adapters verify book book-ci serve test-book test-browser bench bench-testing bench-reliability sweep clean help
+.PHONY: bench-book test test-adapters verify book book-ci serve test-book test-browser bench bench-testing bench-reliability sweep clean help
 
 help:
 	@echo "make test    create .venv, install matref with its test extras, run every test (re-verifies the catalog)"
@@ -18,6 +19,7 @@ help:
 	@echo "make test-browser  open built pages in headless Chromium and check the formulas are typeset"
 	@echo "make test-adapters  install CPU torch and jax into .venv and test matref.testing on them"
 	@echo "make verify  re-prove every identity from the command line"
+	@echo "make bench-book  the built handbook in Chromium: load time, px per identity, clipped formulas"
 	@echo "make bench   matref.testing against the floor, torch gradcheck and jax check_grads (n = 4..512); the catalog's proofs up to n = 512; catalog load time"
 	@echo "make sweep   every identity and a table of true and wrong claims under SEEDS seeds (default 100)"
 	@echo "make bench-reliability  the catalog over 1000 seeds at sizes up to 12, and the wide mutant set: false failures, separation, kill rate"
@@ -99,7 +101,11 @@ test-book: $(BOOK_STAMP) $(BOOK_OUT)/index.html $(VENV)/.test-installed
 
 # Chromium comes from Debian: installed here with apt-get when running as root, otherwise the
 # browser test is skipped with a message saying how to install it.
-test-browser: $(BOOK_STAMP) $(BOOK_OUT)/index.html $(VENV)/.test-installed
+$(BROWSER_STAMP): pyproject.toml $(BOOK_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[book,browser]'
+	@touch $@
+
+test-browser: $(BROWSER_STAMP) $(BOOK_OUT)/index.html $(VENV)/.test-installed
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Debian's chromium for the browser test"; \
@@ -109,6 +115,10 @@ test-browser: $(BOOK_STAMP) $(BOOK_OUT)/index.html $(VENV)/.test-installed
 	    echo "chromium is not installed and this is not root: the browser test will be skipped (sudo apt-get install chromium)"; \
 	  fi
 	MATREF_BOOK_TESTS=1 MATREF_BOOK_HTML=$(BOOK_OUT) $(BIN)/python -m pytest -n 2 -q -rs -p no:cacheprovider tests/test_browser.py
+
+# The handbook in Chromium: load time, first paint, px per identity, clipped formulas (after `make book`).
+bench-book: $(BROWSER_STAMP) $(BOOK_OUT)/index.html
+	$(BIN)/python benchmarks/bench_book.py
 
 clean:
 	rm -rf _build .pytest_cache

@@ -129,9 +129,16 @@ def typeset(self, node, tex: str, display: bool) -> None:
         self.body.append(html)
 
 
+WIDE = 40
+"""Inline formulas with at least this many TeX characters get their own sideways-scrolling box
+(class ``matref-wide``), in case no line break fits them into a narrow column (a phone)."""
+
+
 def visit_math(self, node) -> None:
-    self.body.append(self.starttag(node, "span", "", CLASS="math notranslate"))
-    typeset(self, node, node.astext(), display=False)
+    tex = node.astext()
+    wide = " matref-wide" if len(tex) >= WIDE else ""
+    self.body.append(self.starttag(node, "span", "", CLASS="math notranslate" + wide))
+    typeset(self, node, tex, display=False)
     self.body.append("</span>")
     raise nodes.SkipNode
 
