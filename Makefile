@@ -8,7 +8,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: bench-book test test-adapters verify book book-ci serve test-book test-browser bench bench-testing bench-reliability sweep clean help
+.PHONY: cheatsheet bench-book test test-adapters verify book book-ci serve test-book test-browser bench bench-testing bench-reliability sweep clean help
 
 help:
 	@echo "make test    create .venv, install matref with its test extras, run every test (re-verifies the catalog)"
@@ -19,6 +19,7 @@ help:
 	@echo "make test-browser  open built pages in headless Chromium and check the formulas are typeset"
 	@echo "make test-adapters  install CPU torch and jax into .venv and test matref.testing on them"
 	@echo "make verify  re-prove every identity from the command line"
+	@echo "make cheatsheet  every identity, both layouts, conditions and sources as a printable PDF (_build/matref-cheatsheet.pdf)"
 	@echo "make bench-book  the built handbook in Chromium: load time, px per identity, clipped formulas"
 	@echo "make bench   matref.testing against the floor, torch gradcheck and jax check_grads (n = 4..512); the catalog's proofs up to n = 512; catalog load time"
 	@echo "make sweep   every identity and a table of true and wrong claims under SEEDS seeds (default 100)"
@@ -119,6 +120,16 @@ test-browser: $(BROWSER_STAMP) $(BOOK_OUT)/index.html $(VENV)/.test-installed
 # The handbook in Chromium: load time, first paint, px per identity, clipped formulas (after `make book`).
 bench-book: $(BROWSER_STAMP) $(BOOK_OUT)/index.html
 	$(BIN)/python benchmarks/bench_book.py
+
+# Every identity, both layouts, conditions and sources, as a printable PDF: the quick reference
+# printed by headless Chromium through the book's print stylesheet.
+CHEATSHEET := _build/matref-cheatsheet.pdf
+cheatsheet: $(BOOK_OUT)/index.html
+	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
+	  --disable-component-update --disable-sync --no-pdf-header-footer --virtual-time-budget=20000 \
+	  --user-data-dir=$$(mktemp -d) --print-to-pdf=$(CHEATSHEET) \
+	  file://$(abspath $(BOOK_OUT))/identities/quick-reference.html
+	@echo "The cheat sheet is in $(CHEATSHEET)"
 
 clean:
 	rm -rf _build .pytest_cache

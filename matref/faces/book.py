@@ -493,7 +493,8 @@ def quick_reference_row(ident: Identity, formula: str, shown: Identity, printed:
                         layout_column: bool = True) -> str:
     source = escape_markdown(", ".join(short_source(s) for s in ident.sources))
     # The link text is a role's, not Markdown: angle brackets would end the title early.
-    text = title(ident.title).replace("<", "⟨").replace(">", "⟩").replace("`", "'")
+    text = title(ident.title).replace("\\<", "⟨").replace("\\>", "⟩").replace("<", "⟨").replace(">", "⟩")
+    text = text.replace("`", "'")
     cells = [f"{{ref}}`{text} <{ident.id}>` ({source}){row_tags(ident, shown)}",
              f"$\\displaystyle {table_math(formula)}$"]
     if printed:
