@@ -269,6 +269,42 @@ def outdated(app, env, added, changed, removed):
     return sorted(extra)
 
 
+# -- a rebuild compares the configuration with the one it was read with ----------------------------
+def remember_config(app, config) -> None:
+    """The configuration as ``conf.py`` and the ``config-inited`` handlers leave it.
+
+    The theme (and ``matref_katex``) then add files and defaults to html_* options when the builder
+    starts. Sphinx pickles the environment with those additions and compares them with the next
+    run's fresh configuration, so every rebuild said "The configuration has changed (8 options)"
+    and compared nothing useful. The environment is pickled with the configuration as read.
+    """
+    import pickle
+
+    snapshot = {}
+    for name in config._options:
+        try:
+            snapshot[name] = pickle.dumps(getattr(config, name))
+        except Exception:  # noqa: BLE001 - an unpicklable value is one Sphinx does not compare either
+            continue
+    app._matref_config_as_read = snapshot
+
+
+def pickle_config_as_read(app, env) -> None:
+    import pickle
+
+    snapshot = getattr(app, "_matref_config_as_read", None)
+    if not snapshot:
+        return
+    frozen = pickle.loads(pickle.dumps(app.config))
+    for name, value in snapshot.items():
+        setattr(frozen, name, pickle.loads(value))
+    env.config = frozen
+
+
+def config_back(app, *args) -> None:
+    app.env.config = app.config  # writing sees the configuration the builder and theme completed
+
+
 # -- a long page paints fast ------------------------------------------------------------------------
 def fast_tables(app, pagename, templatename, context, doctree) -> None:
     """The quick reference's tables lose the theme's ``pst-scrollable-table-container`` class.
@@ -292,5 +328,9 @@ def setup(app):
     app.add_transform(IdentityAnchors)
     app.connect("env-get-outdated", outdated)
     app.connect("html-page-context", fast_tables)
+    app.connect("config-inited", remember_config, priority=999)
+    app.connect("env-updated", pickle_config_as_read, priority=999)
+    app.connect("env-check-consistency", config_back)
+    app.connect("write-started", config_back)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
             "env_version": 1}
