@@ -343,3 +343,18 @@ def test_every_cited_work_links_out():
             assert book.source_link(source), f"{ident.id}: no address for {source!r} (matref/data/sources.yaml)"
     page = book.family_page(CAT.family("trace"), CAT)
     assert "[Matrix Cookbook (2012), eq. (" in page and "](https://www.math.uwaterloo.ca/~hwolkowi/matrixcookbook.pdf)" in page
+
+
+@slow
+def test_a_rebuild_with_nothing_changed_reads_and_writes_nothing(tmp_path):
+    """The second build neither re-reads nor says the configuration changed (the theme and the
+    KaTeX extension complete html_* options after the environment's comparison)."""
+    src = tmp_path / "book"
+    shutil.copytree(ROOT / "book", src, ignore=shutil.ignore_patterns("identities"))
+    first = sphinx_build(src, tmp_path / "out", None, "-D", "nb_execution_mode=off")
+    assert first.returncode == 0, (first.stdout + first.stderr)[-3000:]
+    second = sphinx_build(src, tmp_path / "out", None, "-D", "nb_execution_mode=off")
+    log = second.stdout + second.stderr
+    assert second.returncode == 0, log[-3000:]
+    assert "configuration has changed" not in log, log[-3000:]
+    assert "reading sources" not in log and "none found" in log, log[-3000:]
