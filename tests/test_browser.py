@@ -78,6 +78,7 @@ def test_no_formula_is_clipped_at_1280_1920_or_400_px(browser, server, page):
     for m in probe.measure_widths(browser, f"{server.base}/{page}", page):
         assert m.formulas > 0 or page in ("index.html", "identities/index.html"), f"{page}: no formula measured"
         assert m.clipped == [], f"{page} at {m.width} px: {len(m.clipped)} formulas clipped, e.g. {m.clipped[:3]}"
+        assert not m.page_scroll, f"{page} at {m.width} px: the page scrolls sideways"
         assert m.errors == 0
         assert m.console == [], f"{page} at {m.width} px: {m.console}"
 
