@@ -70,6 +70,8 @@ def test_every_formula_is_typeset_in_the_html(page):
     visible = re.sub(r"<[^>]+>", " ", visible)
     for raw in ("$$", "\\(", "\\[", "\\frac", "\\operatorname", "\\mathbb"):
         assert raw not in visible, f"{page}: raw TeX {raw!r} on the page"
+    ascii_math = re.findall(r".{0,30}(?:\^T\b|\^-1\b|\^\{|_\{).{0,30}", visible)
+    assert not ascii_math, f"{page}: ASCII math outside math: {ascii_math[:3]}"
 
 
 # -- nothing clipped at three widths; no JavaScript error -----------------------------------------

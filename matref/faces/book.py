@@ -177,7 +177,8 @@ def source_markdown(source: str) -> str:
 
 
 def source_text(source: str) -> str:
-    """``mc2012:101`` -> ``Matrix Cookbook (2012), eq. (101)``; other sources verbatim."""
+    """``mc2012:101`` -> ``Matrix Cookbook (2012), eq. (101)``; other sources as written, their
+    ASCII math in Unicode (``x^T`` -> ``xᵀ``)."""
     m = _MC.match(source)
     if m:
         return f"Matrix Cookbook (2012), eq. ({m.group(1)}{m.group(2)})"
@@ -185,7 +186,7 @@ def source_text(source: str) -> str:
         return "derived here (see the derivation)"
     if source == "user":
         return "your own formula"
-    return source
+    return unicode_math(source)
 
 
 def escape_markdown(text: str) -> str:
