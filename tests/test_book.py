@@ -130,7 +130,7 @@ def test_quick_reference_lists_every_identity_once_with_both_layouts():
 
 @pytest.mark.parametrize("ident_id, group", [
     ("linear.grad_xta", "scalar-by-vector"), ("trace.grad_axb", "scalar-by-matrix"),
-    ("linear.jac_ax_vector", "vector-by-vector"), ("vec.jac_axb", "matrix-by-matrix"),
+    ("linear.jac_ax_vector", "vector-by-vector"), ("linear.jac_atx_row", "scalar-by-vector"), ("vec.jac_axb", "matrix-by-matrix"),
     ("inverse.diff_inv", "differentials"), ("trace.cyclic_bca", "equalities")])
 def test_quick_reference_groups_like_wikipedia(ident_id, group):
     assert book.quickref_group(CAT.get(ident_id)) == group

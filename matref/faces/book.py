@@ -472,14 +472,15 @@ def quickref_group(ident: Identity) -> str:
     """The quick-reference section of an entry (first item of a :data:`QUICKREF_GROUPS` row)."""
     if KINDS[ident.kind].quickref:
         return KINDS[ident.kind].quickref
-    rows, cols = ident.shape(ident.wrt).split("x", 1)
-    if rows == "1" and cols == "1":
+    unify = ident.scope.unifier.resolve
+    rows, cols = (unify(d) for d in ident.scope.shape_of_symbol(ident.wrt))
+    if _is_one(rows) and _is_one(cols):
         return "by-scalar"
-    f_scalar = all(_is_one(d) for d in ident.typed["f"].shape)
-    wrt_vector = cols == "1"
+    f_scalar = all(_is_one(unify(d)) for d in ident.typed["f"].shape)
+    wrt_vector = _is_one(cols)
     if f_scalar:
         return "scalar-by-vector" if wrt_vector else "scalar-by-matrix"
-    f_vector = any(_is_one(d) for d in ident.typed["f"].shape)
+    f_vector = any(_is_one(unify(d)) for d in ident.typed["f"].shape)
     return "vector-by-vector" if f_vector and wrt_vector else "matrix-by-matrix"
 
 
