@@ -115,7 +115,7 @@ test-browser: $(BROWSER_STAMP) $(BOOK_OUT)/index.html $(VENV)/.test-installed
 	  else \
 	    echo "chromium is not installed and this is not root: the browser test will be skipped (sudo apt-get install chromium)"; \
 	  fi
-	MATREF_BOOK_TESTS=1 MATREF_BOOK_HTML=$(BOOK_OUT) $(BIN)/python -m pytest -n 2 -q -rs -p no:cacheprovider tests/test_browser.py
+	MATREF_BOOK_TESTS=1 MATREF_BOOK_HTML=$(BOOK_OUT) $(BIN)/python -m pytest -n 2 -q -rs -p no:cacheprovider tests/test_browser.py tests/test_search_browser.py
 
 # The handbook in Chromium: load time, first paint, px per identity, clipped formulas (after `make book`).
 bench-book: $(BROWSER_STAMP) $(BOOK_OUT)/index.html

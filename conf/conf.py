@@ -21,7 +21,7 @@ author = "the matref authors"
 copyright = "the matref authors (MIT licence)"
 version = release = matref.__version__
 
-extensions = ["myst_nb", "sphinx_design", "matref_sphinx", "matref_katex"]
+extensions = ["myst_nb", "sphinx_design", "matref_sphinx", "matref_katex", "matref_search"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "**/.*"]
 suppress_warnings = ["myst.mathjax"]
 
