@@ -168,6 +168,14 @@ def kind_words(kind_name: str) -> str:
     return " ".join(words)
 
 
+def statement_text(ident) -> str:
+    """The statement in matref's syntax, shown under the title: ``lhs = rhs``, or
+    ``f = ... ; grad = ...`` (as ``matref`` prints an identity)."""
+    if ident.kind == "equality":
+        return " = ".join(ident.statement.values())
+    return " ; ".join(f"{role} = {source}" for role, source in ident.statement.items())
+
+
 def identity_record(ident, url: str) -> dict:
     """The search record of one identity: what the page's script scores. Token lists are strings
     of tokens separated by spaces (no token contains one)."""
@@ -194,7 +202,7 @@ def identity_record(ident, url: str) -> dict:
     special = sorted({a for names in ident.assumptions.values() for a in names if a in structures})
     return {"id": ident.id, "aliases": aliases, "title": ident.title, "family": ident.family,
             "kind": ident.kind, "status": ident.status, "url": url, "numbers": cookbook_numbers(ident),
-            "claim": ident.statement.get(ident.roles[0], ""), "wrt": ident.wrt or "",
+            "claim": statement_text(ident), "wrt": ident.wrt or "",
             "special": [" ".join(normalise(a)) for a in special], "words": words, "formulas": formulas}
 
 

@@ -164,7 +164,7 @@ const one = (query) => new Promise((resolve) => {
   frame.style.height = "900px";
   const started = performance.now();
   const poll = () => {
-    const doc = frame.contentDocument;
+    const doc = frame.contentDocument && frame.contentDocument.URL.includes("search.html") ? frame.contentDocument : null;
     const status = doc && doc.querySelector("#search-results .search-summary");
     const finished = status && status.textContent.trim() !== "";
     const listed = doc ? doc.querySelectorAll("#matref-identity-results ul.search > li").length : 0;
@@ -181,9 +181,9 @@ const one = (query) => new Promise((resolve) => {
       resolve();
     } else setTimeout(poll, 25);
   };
-  frame.addEventListener("load", poll);
   frame.src = "search.html?q=" + encodeURIComponent(query);
   document.body.appendChild(frame);
+  poll();  // from the start: the identities are listed when the page's DOM is ready
 });
 (async () => {
   for (let i = 0; i < QUERIES.length; i += 6) await Promise.all(QUERIES.slice(i, i + 6).map(one));
