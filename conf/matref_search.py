@@ -75,7 +75,7 @@ def rules() -> dict:
     # matref's own function names are formula words, except those the rules rewrite away
     rewritten = {"inv", "pinv", "mpow", "kron", "norm", "logdet", "eye"}
     formula_words = sorted(set(map(str, raw["formula_words"])) | (set(FUNCTIONS) - rewritten))
-    return {"rewrite": rewrite, "token": raw["token"], "stem": stem, "synonyms": synonyms,
+    return {"rewrite": rewrite, "token": raw["token"], "word": raw["word"], "stem": stem, "synonyms": synonyms,
             "stopwords": sorted(raw["stopwords"].split()), "formula_words": formula_words,
             "scoring": raw.get("scoring", {})}
 
@@ -91,6 +91,7 @@ class _Compiled:
             else:
                 self.rewrite.append(("sub", re.compile(rule["pattern"], re.ASCII), rule["replace"], rule["repeat"]))
         self.token = re.compile(data["token"], re.ASCII)
+        self.word = re.compile(data["word"], re.ASCII)
         self.stem = self.stemmer(data["stem"])
         self.synonyms = data["synonyms"]
         self.stopwords = frozenset(data["stopwords"])
@@ -117,9 +118,6 @@ def _compiled() -> _Compiled:
     return _Compiled(rules())
 
 
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
-
-
 def normalise(text: str) -> list[str]:
     """The tokens of ``text``: symbols keep their case, words are lowercased, stemmed, mapped to
     one spelling and stripped of stopwords; operators become marks (``ᵀ``, ``⁻¹``, ``‖``, ``⊗``)."""
@@ -136,7 +134,7 @@ def normalise(text: str) -> list[str]:
             text = new
     tokens = []
     for token in c.token.findall(text):
-        if WORD.fullmatch(token):
+        if c.word.search(token):
             token = c.synonyms.get(c.stem(token.lower()), c.stem(token.lower()))
             if token in c.stopwords:
                 continue

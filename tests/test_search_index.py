@@ -43,6 +43,7 @@ SAME = [
     ("‖ X", ["||X||_F", "norm(X)", "‖X‖_F", r"\|X\|_{F}"]),
     ("X ^3", ["mpow(X, 3)", "X^3", "X^{3}", "X³"]),
     ("A ⊗ B", ["kron(A, B)", r"A \otimes B", "A ⊗ B", "A kron B"]),
+    ("logsumexp ( A x )", ["logsumexp(A @ x)", "log(sum(exp(A x)))", "log-sum-exp(Ax)", "LSE(Ax)"]),
     ("A ∘ B", ["A * B", r"A \circ B", "A ∘ B", "A .* B", r"A \odot B"]),
     ("∂ X", ["dX"]),
     ("deriv tr ( A X B )", ["d/dX tr(AXB)", r"\frac{\partial}{\partial X} \operatorname{tr}(A X B)", "∂/∂X tr(A X B)"]),

@@ -18,7 +18,6 @@
   "use strict";
 
   // -- normalisation: the rules of conf/search_rules.yaml ---------------------------------------
-  const WORD = /^[A-Za-z][A-Za-z0-9]+$/;
   const SYMBOL = /^[A-Za-z]$/;
   const NUMBER = /^[0-9]/;
   const OPERATOR = /^[+\-/=()∘]$/;
@@ -31,6 +30,7 @@
           : { re: new RegExp(r.pattern, "g"), replace: r.replace, repeat: r.repeat },
       ),
       token: new RegExp(rules.token, "g"),
+      word: new RegExp(rules.word),
       stem: rules.stem.map((r) => ({ re: new RegExp(r.pattern, "g"), replace: r.replace })),
       synonyms: new Map(Object.entries(rules.synonyms)),
       stopwords: new Set(rules.stopwords),
@@ -55,7 +55,7 @@
     const tokens = [];
     for (const match of text.matchAll(c.token)) {
       let token = match[0];
-      if (WORD.test(token)) {
+      if (c.word.test(token)) {
         let word = token.toLowerCase();
         for (const s of c.stem) word = word.replace(s.re, s.replace);
         token = c.synonyms.has(word) ? c.synonyms.get(word) : word;
