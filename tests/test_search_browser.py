@@ -332,3 +332,19 @@ def test_the_search_page_lists_identities_above_sphinx_results_without_errors():
     assert 0 <= ours < theirs, "the identities are not listed above Sphinx's results"
     first = re.findall(r'<li[^>]*><a href="([^"]+)"', dom)[:3]
     assert any(link.endswith(("#quadratic.grad_xtbx", "#hessian.quadratic_form")) for link in first), first
+
+
+def test_the_built_book_carries_the_index_of_every_identity():
+    """The index written at build time lists every identity, at an address where its anchor is."""
+    script = (HTML / "_static" / "matref-search-index.js").read_text(encoding="utf-8")
+    index = json.loads(script.split("window.MATREF_SEARCH_INDEX = ", 1)[1].rstrip().rstrip(";"))
+    records = index["identities"]
+    assert [r["id"] for r in records] == matref.catalog().ids
+    pages: dict[str, str] = {}
+    for r in records:
+        page, anchor = r["url"].split("#")
+        text = pages.setdefault(page, (HTML / page).read_text(encoding="utf-8"))
+        assert f'id="{anchor}"' in text, r["url"]
+    search_page = (HTML / "search.html").read_text(encoding="utf-8")
+    assert "_static/matref-search-index.js" in search_page and "_static/matref-search.js" in search_page
+    assert "matref-search" not in (HTML / "index.html").read_text(encoding="utf-8")  # the search page only

@@ -259,6 +259,10 @@
   function render(results) {
     const anchor = document.getElementById("search-results");
     if (!anchor || !results.length) return;
+    // As Sphinx's own results: relative to search.html at the root, or to the content root when
+    // the search page is search/index.html (the dirhtml builder).
+    const options = window.DOCUMENTATION_OPTIONS || {};
+    const prefix = options.BUILDER === "dirhtml" ? document.documentElement.dataset.content_root || "" : "";
     const section = document.createElement("section");
     section.id = "matref-identity-results";
     const heading = section.appendChild(document.createElement("h2"));
@@ -274,7 +278,7 @@
       const item = list.appendChild(document.createElement("li"));
       item.className = "kind-object";
       const link = item.appendChild(document.createElement("a"));
-      link.setAttribute("href", record.url); // relative to search.html, at the root as Sphinx's links are
+      link.setAttribute("href", prefix + record.url);
       link.textContent = record.title;
       const about = [record.id];
       if (record.numbers.length) about.push("Cookbook " + record.numbers.map((n) => `(${n})`).join(", "));
