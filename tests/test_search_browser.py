@@ -6,24 +6,17 @@ identities listed by ``matref-search.js``, then Sphinx's own results) must inclu
 expected. The queries are of three classes: Matrix Cookbook equation numbers and ids, words, and
 formulas typed in matref's syntax, in LaTeX or as people type math.
 
-One Chromium start runs them all: a harness page (served next to the book, so same-origin) opens
-the search page in frames, a few at a time, and writes the links it finds. Skipped (with the
-reason) like ``tests/test_browser.py``: run ``make test-browser``. The ranks are written to
-``_build/search-queries.txt``.
+Chromium is Debian's, driven by Playwright (``tools/book_probe.py``), one tab for every query.
+Skipped (with the reason) like ``tests/test_browser.py``: run ``make test-browser``. The ranks are
+written to ``_build/search-queries/<class>.txt``.
 """
 
 from __future__ import annotations
 
-import functools
-import html
-import http.server
+import importlib.util
 import json
 import os
-import re
-import shutil
-import subprocess
-import tempfile
-import threading
+import sys
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -35,14 +28,17 @@ import matref
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = Path(os.environ.get("MATREF_BOOK_HTML", ROOT / "_build" / "html"))
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+sys.path.insert(0, str(ROOT / "tools"))
+import book_probe as probe  # noqa: E402
 
 pytestmark = [
     pytest.mark.skipif(os.environ.get("MATREF_BOOK_TESTS") != "1",
                        reason="opens the built book in Chromium: run `make test-browser`"),
-    pytest.mark.skipif(CHROMIUM is None,
+    pytest.mark.skipif(probe.CHROMIUM is None,
                        reason="Chromium is not installed (Debian: `apt-get install chromium`; "
                               "`make test-browser` does it when run as root)"),
+    pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
+                       reason="Playwright is not installed: `make test-browser` installs it (extra 'browser')"),
     pytest.mark.skipif(not (HTML / "index.html").exists(), reason=f"no built handbook in {HTML}: run `make book`"),
 ]
 
@@ -147,112 +143,50 @@ QUERIES: list[Query] = [
 # Queries that must list no identity (Sphinx's results only).
 NOTHING = ["qwertyuiop"]
 
-HARNESS = "__matref_search_harness.html"
-HARNESS_PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>search harness</title></head>
-<body><pre id="results">running</pre>
-<script>
-// Each query in a frame of the real search page. The first three links are known once three
-// identities are listed (they come first), or else once Sphinx's own search has finished (its
-// results follow): Sphinx goes on fetching every result's page for a summary, which is slow and
-// not what is tested here.
-const QUERIES = %(queries)s;
-const results = {};
-const one = (query) => new Promise((resolve) => {
-  const frame = document.createElement("iframe");
-  frame.style.width = "1280px";
-  frame.style.height = "900px";
-  const started = performance.now();
-  const poll = () => {
-    const doc = frame.contentDocument && frame.contentDocument.URL.includes("search.html") ? frame.contentDocument : null;
-    const status = doc && doc.querySelector("#search-results .search-summary");
-    const finished = status && status.textContent.trim() !== "";
-    const listed = doc ? doc.querySelectorAll("#matref-identity-results ul.search > li").length : 0;
-    if (listed >= 3 || finished || performance.now() - started > 20000) {
-      const links = doc ? [...doc.querySelectorAll(
-        "#matref-identity-results ul.search > li > a, #search-results ul.search > li > a")] : [];
-      results[query] = {
-        links: links.slice(0, 10).map((a) => a.getAttribute("href")),
-        identities: listed,
-        identitiesFirst: !!(doc && doc.querySelector("#matref-identity-results + #search-results")),
-        done: listed >= 3 || !!finished,
-      };
-      frame.remove();
-      resolve();
-    } else setTimeout(poll, 25);
-  };
-  frame.src = "search.html?q=" + encodeURIComponent(query);
-  document.body.appendChild(frame);
-  poll();  // from the start: the identities are listed when the page's DOM is ready
-});
-(async () => {
-  for (let i = 0; i < QUERIES.length; i += 6) await Promise.all(QUERIES.slice(i, i + 6).map(one));
-  document.getElementById("results").textContent = JSON.stringify(results);
-})();
-</script></body></html>
-"""
+# The result links of the page, in the order a reader sees them: the identities listed by
+# matref-search.js, then Sphinx's own results.
+LINKS = """() => [...document.querySelectorAll(
+  '#matref-identity-results ul.search > li > a, #search-results ul.search > li > a')].map(a => a.getAttribute('href'))"""
+# The first three links are known once three identities are listed (they come first), or else
+# once Sphinx's search has finished (its results follow). Sphinx then goes on fetching every
+# result's page for a summary, which is slow and not what is tested here.
+READY = """() => document.querySelectorAll('#matref-identity-results ul.search > li').length >= 3
+  || /Search finished|did not match/.test((document.getElementById('search-results') || {}).innerText || '')"""
 
 
-def chromium_command(url: str, profile: str, *args: str) -> list[str]:
-    return [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--user-data-dir={profile}",
-            *args, url]
+@pytest.fixture(scope="module")
+def server():
+    s = probe.Server(HTML)
+    yield s
+    s.close()
 
 
-def serve(page: bytes):
-    """A server on localhost for the built book, with the harness page next to it."""
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **k):
-            super().__init__(*a, directory=str(HTML), **k)
-
-        def do_GET(self):
-            if self.path.split("?")[0] == "/" + HARNESS:
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(page)))
-                self.end_headers()
-                self.wfile.write(page)
-            else:
-                super().do_GET()
-
-        def log_message(self, *a):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+@pytest.fixture(scope="module")
+def browser():
+    with probe.browser() as b:
+        yield b
 
 
-def open_page(path: str, page: bytes = b"", budget: int = 20000) -> subprocess.CompletedProcess:
-    """``path`` of the book over HTTP in headless Chromium: its DOM (stdout) and log (stderr)."""
-    server = serve(page)
-    try:
-        with tempfile.TemporaryDirectory() as profile:
-            url = f"http://127.0.0.1:{server.server_address[1]}/{path}"
-            cmd = chromium_command(url, profile, f"--virtual-time-budget={budget}", "--enable-logging=stderr",
-                                   "--v=0", "--dump-dom")
-            result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
-
-
-def console_errors(result: subprocess.CompletedProcess) -> list[str]:
-    return [line for line in result.stderr.splitlines() if "CONSOLE" in line and "Uncaught" in line]
-
-
-def run_harness(queries: list[str]) -> tuple[dict, list[str], float]:
-    """Every query on the search page; (results by query, uncaught JavaScript errors, seconds)."""
+def run_queries(browser, server, queries: list[str]) -> tuple[dict, list[str], float]:
+    """Every query on the search page, one after the other in one tab:
+    (by query: the first ten links and the number of identities listed; page errors; seconds)."""
+    pg = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    results = {}
     started = time.perf_counter()
-    result = open_page(HARNESS, (HARNESS_PAGE % {"queries": json.dumps(queries)}).encode(), budget=600000)
-    seconds = time.perf_counter() - started
-    found = re.search(r'<pre id="results">(.*?)</pre>', result.stdout, re.S)
-    assert found and found.group(1) != "running", "the harness did not finish: " + result.stdout[-1000:]
-    return json.loads(html.unescape(found.group(1))), console_errors(result), seconds
+    try:
+        for query in queries:
+            pg.goto(f"{server.base}/search.html?q=" + urllib.parse.quote(query), wait_until="domcontentloaded")
+            pg.wait_for_function(READY, timeout=20000)
+            results[query] = {
+                "links": pg.evaluate(LINKS)[:10],
+                "identities": pg.eval_on_selector_all("#matref-identity-results ul.search > li", "l => l.length"),
+                "first": pg.evaluate("() => !!document.querySelector('#matref-identity-results + #search-results')"),
+            }
+    finally:
+        pg.close()
+    return results, errors, time.perf_counter() - started
 
 
 def ids(links: list[str]) -> list[str]:
@@ -281,56 +215,70 @@ def test_the_query_table_names_real_identities_and_covers_three_classes():
     known = set(matref.catalog().ids)
     for query in QUERIES:
         assert query.expect and set(query.expect) <= known, query
-    counts = {what: sum(1 for query in QUERIES if query.what == what) for what in ("number", "words", "formula")}
+    counts = {what: sum(1 for query in QUERIES if query.what == what) for what in CLASSES}
     assert len(QUERIES) >= 30 and min(counts.values()) >= 5, counts
     assert len({query.text for query in QUERIES}) == len(QUERIES)
 
 
-@functools.lru_cache(maxsize=None)
-def harness_results():
-    return run_harness([query.text for query in QUERIES] + NOTHING)
+CLASSES = ("number", "words", "formula")
 
 
-def test_search_finds_the_right_identity_in_the_first_three():
-    results, errors, seconds = harness_results()
-    lines = [f"{len(QUERIES)} queries on search.html in one Chromium run: {seconds:.1f} s", ""]
-    for query in QUERIES:
+@pytest.mark.parametrize("what", CLASSES)
+def test_search_finds_the_right_identity_in_the_first_three(browser, server, what):
+    """The queries of one class (three tests, so that ``pytest -n 2`` runs them side by side)."""
+    queries = [query for query in QUERIES if query.what == what]
+    extra = NOTHING if what == "words" else []
+    results, errors, seconds = run_queries(browser, server, [query.text for query in queries] + extra)
+    lines = [f"{len(queries)} {what} queries on search.html, one after the other in one tab: {seconds:.1f} s"]
+    for query in queries:
         found = ids(results[query.text]["links"])
         place = rank(query, found)
         lines.append(f"{'ok  ' if place and place <= 3 else 'MISS'} {place or '-':>2}  {query.what:8} "
                      f"{query.text:38} {' '.join(found[:3])}")
-    report = ROOT / "_build" / "search-queries.txt"
+    report = ROOT / "_build" / "search-queries" / f"{what}.txt"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     assert errors == [], errors
-    for query in QUERIES:
+    for query in queries:
         r = results[query.text]
-        assert r["done"], f"{query.text!r}: the search page did not list results within 20 s"
-        assert r["identities"] > 0 and r["identitiesFirst"], f"{query.text!r}: no identities listed above Sphinx's results"
-    for text in NOTHING:
+        assert r["identities"] > 0 and r["first"], f"{query.text!r}: no identities listed above Sphinx's results"
+    for text in extra:
         assert results[text]["identities"] == 0, (text, results[text])
-    wrong = misses(QUERIES, results)
+    wrong = misses(queries, results)
     assert wrong == [], "\n".join(wrong)
 
-    # The check is real: a wrong expected id, or a right one ranked fourth or lower, is reported.
-    woodbury = ids(results["woodbury"]["links"])
-    assert misses([q("woodbury", "trace.grad_axb", what="words")], results), woodbury
-    beyond = [i for i in woodbury[3:] if i not in woodbury[:3]]
-    assert beyond, f"'woodbury' lists fewer than four results: {woodbury}"
-    assert misses([q("woodbury", beyond[0], what="words")], results)
+    if what == "words":  # the check is real: a wrong expected id, or a right one ranked fourth, is reported
+        woodbury = ids(results["woodbury"]["links"])
+        assert misses([q("woodbury", "trace.grad_axb", what="words")], results), woodbury
+        beyond = [i for i in woodbury[3:] if i not in woodbury[:3]]
+        assert beyond, f"'woodbury' lists fewer than four results: {woodbury}"
+        assert misses([q("woodbury", beyond[0], what="words")], results)
 
 
-def test_the_search_page_lists_identities_above_sphinx_results_without_errors():
-    """One query as a reader opens it: the identities first, then Sphinx's results, no script error.
-    (Over HTTP: on a file:// page Sphinx's own summaries fail to fetch, an error of Sphinx's.)"""
-    result = open_page("search.html?q=" + urllib.parse.quote("x'Ax"))
-    dom = result.stdout
-    assert console_errors(result) == []
-    assert "Search finished" in dom, "Sphinx's own search did not finish"
-    ours, theirs = dom.find('id="matref-identity-results"'), dom.find('id="search-results"')
-    assert 0 <= ours < theirs, "the identities are not listed above Sphinx's results"
-    first = re.findall(r'<li[^>]*><a href="([^"]+)"', dom)[:3]
+def test_the_search_page_lists_identities_above_sphinx_results_without_errors(browser, server):
+    """One query as a reader opens it: the identities first, then Sphinx's results, no script error,
+    no file missing."""
+    pg = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    pg.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
+    pg.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
+    try:
+        pg.goto(f"{server.base}/search.html?q=" + urllib.parse.quote("x'Ax"), wait_until="load")
+        pg.wait_for_function("() => /Search finished/.test(document.getElementById('search-results').innerText)",
+                             timeout=20000)
+        order = pg.evaluate("""() => {
+          const ours = document.getElementById('matref-identity-results');
+          const theirs = document.getElementById('search-results');
+          return ours && (ours.compareDocumentPosition(theirs) & Node.DOCUMENT_POSITION_FOLLOWING) ? 'ours first' : 'no';
+        }""")
+        first = pg.evaluate(LINKS)[:3]
+        sphinx = pg.eval_on_selector_all("#search-results ul.search > li", "l => l.length")
+    finally:
+        pg.close()
+    assert [p for p in problems if not p.endswith("favicon.ico")] == []
+    assert order == "ours first"
+    assert sphinx > 0, "Sphinx's own results are gone"
     assert any(link.endswith(("#quadratic.grad_xtbx", "#hessian.quadratic_form")) for link in first), first
 
 
