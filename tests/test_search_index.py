@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from matref.faces import book
+
 import matref
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +130,7 @@ def test_every_identity_is_indexed_from_the_catalog(index):
     assert list(records) == catalog.ids
     for ident in catalog.identities:
         r = records[ident.id]
-        assert r["title"] == ident.title and r["family"] == ident.family and r["kind"] == ident.kind
+        assert r["title"] == book.title(ident.title) and r["family"] == ident.family and r["kind"] == ident.kind
         assert r["url"] == f"identities/{ident.family}.html#{ident.id}"
         assert r["aliases"] == list(ident.spec.aliases)
         assert r["numbers"] == [s.split(":")[1] for s in ident.sources if s.startswith("mc2012:")]
