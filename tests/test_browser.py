@@ -13,48 +13,21 @@ the book is built: ``make test-browser`` sees to all of it. Screenshots are left
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-import sys
 import urllib.parse
-from pathlib import Path
 
 import pytest
+from book_browser import HTML, MARKS, ROOT, browser, probe, server  # noqa: F401 (fixtures)
 
 import matref
 
-ROOT = Path(__file__).resolve().parent.parent
-HTML = Path(os.environ.get("MATREF_BOOK_HTML", ROOT / "_build" / "html"))
-sys.path.insert(0, str(ROOT / "tools"))
-import book_probe as probe  # noqa: E402
-
-pytestmark = [
-    pytest.mark.skipif(os.environ.get("MATREF_BOOK_TESTS") != "1",
-                       reason="opens the built book in Chromium: run `make test-browser`"),
-    pytest.mark.skipif(probe.CHROMIUM is None,
-                       reason="Chromium is not installed (Debian: `apt-get install chromium`; "
-                              "`make test-browser` does it when run as root)"),
-    pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
-                       reason="Playwright is not installed: `make test-browser` installs it (extra 'browser')"),
-    pytest.mark.skipif(not (HTML / "index.html").exists(), reason=f"no built handbook in {HTML}: run `make book`"),
-]
+pytestmark = MARKS
 
 PAGES = probe.pages(HTML) if (HTML / "index.html").exists() else []
 PX_PER_IDENTITY = 450  # at 1280 px, over every family page (issue 10)
 
 
-@pytest.fixture(scope="module")
-def server():
-    s = probe.Server(HTML)
-    yield s
-    s.close()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with probe.browser() as b:
-        yield b
 
 
 # -- math rendered in the HTML, not by the browser -------------------------------------------------

@@ -13,34 +13,17 @@ written to ``_build/search-queries/<class>.txt``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import sys
 import time
 import urllib.parse
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from book_browser import HTML, MARKS, ROOT, browser, probe, server  # noqa: F401 (fixtures)
 
 import matref
 
-ROOT = Path(__file__).resolve().parent.parent
-HTML = Path(os.environ.get("MATREF_BOOK_HTML", ROOT / "_build" / "html"))
-sys.path.insert(0, str(ROOT / "tools"))
-import book_probe as probe  # noqa: E402
-
-pytestmark = [
-    pytest.mark.skipif(os.environ.get("MATREF_BOOK_TESTS") != "1",
-                       reason="opens the built book in Chromium: run `make test-browser`"),
-    pytest.mark.skipif(probe.CHROMIUM is None,
-                       reason="Chromium is not installed (Debian: `apt-get install chromium`; "
-                              "`make test-browser` does it when run as root)"),
-    pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
-                       reason="Playwright is not installed: `make test-browser` installs it (extra 'browser')"),
-    pytest.mark.skipif(not (HTML / "index.html").exists(), reason=f"no built handbook in {HTML}: run `make book`"),
-]
+pytestmark = MARKS
 
 
 @dataclass(frozen=True)
@@ -154,17 +137,7 @@ READY = """() => document.querySelectorAll('#matref-identity-results ul.search >
   || /Search finished|did not match/.test((document.getElementById('search-results') || {}).innerText || '')"""
 
 
-@pytest.fixture(scope="module")
-def server():
-    s = probe.Server(HTML)
-    yield s
-    s.close()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with probe.browser() as b:
-        yield b
 
 
 def run_queries(browser, server, queries: list[str]) -> tuple[dict, list[str], float]:
