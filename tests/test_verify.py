@@ -91,3 +91,18 @@ def test_instances_satisfy_assumptions(seed):
 def test_trials_must_be_positive():
     with pytest.raises(matref.MatrefError):
         matref.get("trace.grad_axb").verify(trials=0)
+
+
+def test_headline_and_html_say_the_verdict_in_one_line(seed):
+    ok = matref.get("trace.grad_axb").verify(trials=3, seed=seed)
+    line = ok.headline()
+    assert line.startswith("proved · 3 instances · worst relative error ") and line.endswith(f"seed {seed}")
+    html = ok._repr_html_()
+    assert html.startswith('<details class="matref-proof matref-proof-ok"><summary>proved · 3 instances')
+    assert f'matref.get(&quot;trace.grad_axb&quot;).verify(trials=3, seed={seed})' in html
+    assert "trial 0" in html and "reproduce: matref verify trace.grad_axb" in html  # behind the disclosure
+    wrong = matref.get("trace.grad_axb").with_statement("grad", "B @ A").verify(trials=3, seed=seed)
+    assert wrong.headline().startswith("FAILED") and "matref-proof-failed" in wrong._repr_html_()
+    erratum = next(i for i in matref.catalog() if i.status == "erratum" and i.corrected is not None)
+    line = erratum.verify(trials=3, seed=seed).headline()
+    assert line.startswith("erratum confirmed · the printed form fails") and "the corrected form is proved" in line

@@ -190,8 +190,9 @@ class Report:
         import html
 
         state = "ok" if self.ok else "failed"
+        code = f'matref.get("{self.id}").verify(trials={len(self.trials)}, seed={self.seed})'
         return (f'<details class="matref-proof matref-proof-{state}"><summary>{html.escape(self.headline())}'
-                f'</summary><pre>{html.escape(str(self))}</pre></details>')
+                f'</summary><pre>{html.escape(str(self))}\n  in Python: {html.escape(code)}</pre></details>')
 
     def details(self) -> str:
         """The summary after the verdict word: the reason, trials, worst error, seed."""
