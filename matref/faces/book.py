@@ -425,13 +425,11 @@ def family_page(family: Family, cat: Catalog | None = None, state: str | None = 
         parts += [prose(family.intro, cat), ""]
     parts += ["Symbols ($\\circ$, $\\oslash$, $f_{\\circ}$, $\\mathbf{1}$, $K_{X}$, $\\otimes$, both layouts) are defined "
               "in {ref}`notation`.", ""]
-    proof = (f"Each entry is checked by the cell that follows it, run when this page was built: "
-             f"{TRIALS} random instances inside the entry's domain (one with every size at least 2 and "
-             "different sizes, one at the smallest sizes, often $1 \\times 1$, one with sizes from 9 to 24, "
-             "the rest random), each compared against a tolerance relative to the values compared")
+    proof = (f"Each entry was proved when this page was built, on {TRIALS} random instances inside its "
+             "domain (sizes from the smallest, often $1 \\times 1$, to 24), each compared with a tolerance "
+             "relative to the values compared; the line under an entry opens on its trials")
     if "erratum" in kinds:
-        proof += ("; for an erratum the cell confirms that the printed form fails (and shows a "
-                  "counterexample) and that the corrected form holds")
+        proof += "; for an erratum, the printed form must fail (with a counterexample) and the corrected one hold"
     said = " ".join(KINDS[k].words for k in kinds if k in KINDS and KINDS[k].words)
     parts += [f"{len(family)} entries ({counts}). {said + ' ' if said else ''}{proof}. "
               "{ref}`How to read an entry <how-to-read>`; "
