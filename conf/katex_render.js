@@ -1,5 +1,6 @@
 // Render TeX with KaTeX for the handbook at build time (driven by conf/matref_katex.py).
-// Reads one JSON request per line: {"tex": "...", "display": true|false}; writes one JSON line
+// Reads one JSON request per line: {"tex": "...", "display": true|false, "mathml": true|false};
+// writes one JSON line
 // back: {"html": "..."} or {"error": "..."}. Errors are answers, not crashes, so one bad formula
 // is reported with its page and the build goes on to list the others.
 "use strict";
@@ -16,7 +17,7 @@ rl.on("line", (line) => {
       throwOnError: true,
       strict: "ignore",
       trust: false,
-      output: "htmlAndMathml",
+      output: req.mathml === false ? "html" : "htmlAndMathml",
       macros: Object.assign({}, macros),
     });
     answer = { html };

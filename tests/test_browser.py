@@ -37,6 +37,9 @@ def test_every_formula_is_typeset_in_the_html(page):
     boxes = len(re.findall(r'<(?:span|div) class="math notranslate', text))
     typeset = len(re.findall(r'<span class="katex">', text))
     assert typeset >= boxes, f"{page}: {typeset} KaTeX formulas for {boxes} math boxes"
+    # every formula is readable by a screen reader: MathML, or its TeX as a label
+    readable = text.count('<span class="katex-mathml">') + len(re.findall(r'role="math" aria-label="[^"]+"><span class="katex">', text))
+    assert readable == typeset, f"{page}: {typeset - readable} formulas with neither MathML nor a label"
     assert "katex-error" not in text and "matref-tex-error" not in text, page
     assert "mathjax" not in text.lower().replace("mathjax_ignore", ""), f"{page} still loads MathJax"
     visible = re.sub(r"<(script|style|pre|code|annotation|textarea)\b.*?</\1>", " ", text, flags=re.S)

@@ -42,7 +42,8 @@ MEASURE = """() => {
     }
     if (right === -Infinity) { left = r.left; right = r.right; }
     out.formulas++;
-    const tex = (k.querySelector('annotation') || {}).textContent || '';
+    const labelled = k.closest('[aria-label]');
+    const tex = (k.querySelector('annotation') || {}).textContent || (labelled ? labelled.getAttribute('aria-label') : '');
     let verdict = null;
     for (let a = k.parentElement; a && a !== document.body; a = a.parentElement) {
       const cs = getComputedStyle(a);
