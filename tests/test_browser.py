@@ -157,3 +157,19 @@ def test_search_finds_a_cookbook_equation_by_its_number(browser, server, number,
     results = search(browser, server, query)
     found = [r.split("#")[-1] for r in results[:3]]
     assert any(i in found for i in citing), f"{query!r}: none of {citing} among the first results {results[:5]}"
+
+
+def test_the_printed_quick_reference_shows_every_formula_whole(browser, server):
+    """`make cheatsheet` prints the quick reference on A4 (about 718 px of width at 96 dpi): in
+    print nothing can scroll, so every formula must fit its cell."""
+    pg = browser.new_page(viewport={"width": 718, "height": 1000})
+    try:
+        pg.goto(f"{server.base}/identities/quick-reference.html", wait_until="load")
+        pg.emulate_media(media="print")
+        r = pg.evaluate(probe.MEASURE)
+        hidden = pg.evaluate("() => ['form.matref-filter', '#every-row-proved-in-this-build']"
+                             ".map(s => getComputedStyle(document.querySelector(s)).display)")
+    finally:
+        pg.close()
+    assert r["formulas"] >= len(matref.catalog()) and r["clipped"] == [] and r["scrolls"] == [], r["scrolls"][:3]
+    assert not r["pageScroll"] and hidden == ["none", "none"]
