@@ -14,11 +14,12 @@ False
 """
 
 from matref.faces.api import check
+from matref.calculus.derive import Derivation, derive
 from matref.data.catalog import Catalog, Family, catalog, get
 from matref.errors import CatalogError, ExprError, MatrefError, ShapeError
 from matref.data.identity import Identity
 from matref.engine.verify import Report, verify
 
-__all__ = ["catalog", "get", "check", "verify", "Catalog", "Family", "Identity", "Report",
+__all__ = ["catalog", "get", "check", "derive", "Derivation", "verify", "Catalog", "Family", "Identity", "Report",
            "MatrefError", "CatalogError", "ExprError", "ShapeError"]
 __version__ = "0.1.0"

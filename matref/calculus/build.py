@@ -1,0 +1,231 @@
+"""Smart constructors: build nodes and simplify as they are built, so derived results stay short.
+
+Each rewrite is exact for every shape the language allows (I @ M = M, (Mᵀ)ᵀ = M, 1 * M = M,
+--M = M, M + M = 2 * M, a - -b = a + b, numbers folded); nothing here changes a value.
+"""
+
+from __future__ import annotations
+
+from matref.expr import nodes as N
+
+ONE = N.Number(1.0)
+I = N.Identity()
+
+
+def num(value: float) -> N.Number:
+    return N.Number(float(value))
+
+
+def is_num(node: N.Node, value: float | None = None) -> bool:
+    return isinstance(node, N.Number) and (value is None or node.value == value)
+
+
+def neg(a: N.Node) -> N.Node:
+    if isinstance(a, N.Neg):
+        return a.arg
+    if isinstance(a, N.Number):
+        return num(-a.value)
+    return N.Neg(a)
+
+
+def add(a: N.Node | None, b: N.Node | None) -> N.Node | None:
+    """a + b, where None is an adjoint that is zero; common outer factors of two products are
+    taken out (P @ x + Q @ x = (P + Q) @ x)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, N.Number) and isinstance(b, N.Number):
+        return num(a.value + b.value)
+    ca, ta = _coefficient(a)
+    cb, tb = _coefficient(b)
+    if ta == tb:  # like terms: 2 * M + M = 3 * M
+        return mul(num(ca + cb), ta)
+    if isinstance(a, N.Add):  # (p + M) + M = p + 2 * M
+        merged = add(a.right, b)
+        if not isinstance(merged, N.Add):
+            return add(a.left, merged)
+    if isinstance(a, N.MatMul) and isinstance(b, N.MatMul):
+        if a.right == b.right:
+            return matmul(add(a.left, b.left), a.right)
+        if a.left == b.left:
+            return matmul(a.left, add(a.right, b.right))
+    if isinstance(b, N.Neg):
+        return sub(a, b.arg)
+    if isinstance(a, N.Neg):
+        return sub(b, a.arg)
+    return N.Add(a, b)
+
+
+def _coefficient(node: N.Node) -> tuple[float, N.Node]:
+    """``c * M`` as (c, M); ``M`` as (1, M)."""
+    if isinstance(node, N.Mul) and isinstance(node.left, N.Number):
+        return node.left.value, node.right
+    return 1.0, node
+
+
+def sub(a: N.Node, b: N.Node) -> N.Node:
+    if isinstance(a, N.Number) and isinstance(b, N.Number):
+        return num(a.value - b.value)
+    if isinstance(b, N.Neg):
+        return add(a, b.arg)
+    if is_num(a, 0.0):
+        return neg(b)
+    return N.Sub(a, b)
+
+
+def mul(a: N.Node, b: N.Node) -> N.Node:
+    """``a * b`` (elementwise, or scaling when one side is 1x1)."""
+    if is_num(a, 1.0):
+        return b
+    if is_num(b, 1.0):
+        return a
+    if isinstance(a, N.Number) and isinstance(b, N.Number):
+        return num(a.value * b.value)
+    if is_num(a, -1.0):
+        return neg(b)
+    if is_num(b, -1.0):
+        return neg(a)
+    if isinstance(a, N.Neg):
+        return neg(mul(a.arg, b))
+    if isinstance(b, N.Neg):
+        return neg(mul(a, b.arg))
+    if isinstance(b, N.Number):  # numbers first: 2 * X, not X * 2
+        a, b = b, a
+    if isinstance(a, N.Number) and isinstance(b, N.Mul) and isinstance(b.left, N.Number):
+        return mul(num(a.value * b.left.value), b.right)
+    # x * (y / x) = y, and c * x * (y / x) = c * y: a norm or a determinant that cancels
+    if isinstance(b, N.Div) and b.right == a:
+        return b.left
+    if isinstance(a, N.Div) and a.right == b:
+        return a.left
+    if isinstance(a, N.Mul) and isinstance(b, N.Div) and b.right == a.right:
+        return mul(a.left, b.left)
+    return N.Mul(a, b)
+
+
+def div(a: N.Node, b: N.Node) -> N.Node:
+    if is_num(b, 1.0):
+        return a
+    if isinstance(a, N.Neg):
+        return neg(div(a.arg, b))
+    return N.Div(a, b)
+
+
+def matmul(a: N.Node, b: N.Node) -> N.Node:
+    """``a @ b``, written left to right without parentheses (A @ (B @ C) is A @ B @ C)."""
+    if isinstance(a, N.Identity):
+        return b
+    if isinstance(b, N.Identity):
+        return a
+    if isinstance(a, N.Number):  # a 1x1 matrix times a row: scaling
+        return mul(a, b)
+    if isinstance(b, N.Number):
+        return mul(b, a)
+    if isinstance(b, N.MatMul):
+        return matmul(matmul(a, b.left), b.right)
+    # numbers move out of products: A @ (2 * B) = 2 * A @ B
+    if isinstance(b, N.Mul) and isinstance(b.left, N.Number):
+        return mul(b.left, matmul(a, b.right))
+    if isinstance(a, N.Mul) and isinstance(a.left, N.Number):
+        return mul(a.left, matmul(a.right, b))
+    # powers of one matrix: X @ X = mpow(X, 2), mpow(X, j) @ mpow(X, k) = mpow(X, j + k)
+    ba, ka = _power_of(a)
+    bb, kb = _power_of(b)
+    if ba == bb:
+        return call("mpow", ba, params=(ka + kb,))
+    if isinstance(a, N.Neg):
+        return neg(matmul(a.arg, b))
+    if isinstance(b, N.Neg):
+        return neg(matmul(a, b.arg))
+    return N.MatMul(a, b)
+
+
+def t(a: N.Node) -> N.Node:
+    """Transpose, pushed inward through products, sums and inverses of products."""
+    if isinstance(a, (N.Number, N.Identity)):
+        return a
+    if isinstance(a, N.Transpose):
+        return a.arg
+    if isinstance(a, N.Neg):
+        return neg(t(a.arg))
+    if isinstance(a, N.MatMul):
+        return matmul(t(a.right), t(a.left))
+    if isinstance(a, (N.Add, N.Sub)):
+        return type(a)(t(a.left), t(a.right))
+    if isinstance(a, N.Mul) and isinstance(a.left, N.Number):
+        return mul(a.left, t(a.right))
+    return N.Transpose(a)
+
+
+def _power_of(node: N.Node) -> tuple[N.Node, int]:
+    if isinstance(node, N.Call) and node.func == "mpow":
+        return node.args[0], node.params[0]
+    return node, 1
+
+
+def call(func: str, *args: N.Node, params: tuple[int, ...] = ()) -> N.Node:
+    if func == "mpow" and params[0] == 1:
+        return args[0]
+    if func == "mpow" and params[0] == 0:
+        return I
+    return N.Call(func, tuple(args), tuple(params))
+
+
+def hadamard(g: N.Node, d: N.Node) -> N.Node:
+    """``g * d`` where both have the same shape: an all-ones g (or its negative) drops out."""
+    if is_ones(g):
+        return d
+    if isinstance(g, N.Neg) and is_ones(g.arg):
+        return neg(d)
+    return mul(g, d)
+
+
+def power(a: N.Node, p: float) -> N.Node:
+    if p == 1:
+        return a
+    return N.Pow(a, float(p))
+
+
+def is_ones(node: N.Node) -> bool:
+    """``a ** 0``: an all-ones matrix (an adjoint that is 1 in every entry)."""
+    return isinstance(node, N.Pow) and node.exponent == 0
+
+
+def ones_like(a: N.Node) -> N.Node:
+    """The all-ones matrix of ``a``'s shape (``a ** 0``, printed 𝟏)."""
+    return N.Pow(a, 0.0)
+
+
+def rebuild(node: N.Node, symmetric: frozenset = frozenset()) -> N.Node:
+    """``node`` rebuilt bottom-up through the constructors above (so their rewrites apply
+    everywhere), with ``S.T`` read as ``S`` for the symbols known to be symmetric."""
+    if isinstance(node, N.Transpose) and isinstance(node.arg, N.Symbol) and node.arg.name in symmetric:
+        return node.arg
+    kids = tuple(rebuild(c, symmetric) for c in node.children())
+    if isinstance(node, N.Transpose):
+        return t(kids[0])
+    if isinstance(node, N.Neg):
+        return neg(kids[0])
+    if isinstance(node, N.Add):
+        return add(*kids)
+    if isinstance(node, N.Sub):
+        return sub(*kids)
+    if isinstance(node, N.Mul):
+        return mul(*kids)
+    if isinstance(node, N.Div):
+        return div(*kids)
+    if isinstance(node, N.MatMul):
+        return matmul(*kids)
+    if isinstance(node, N.Call):
+        return call(node.func, *kids, params=node.params)
+    return N.replace_children(node, kids) if kids else node
+
+
+def strip_spans(node: N.Node) -> N.Node:
+    """The tree without source positions (a derived result has none)."""
+    kids = tuple(strip_spans(c) for c in node.children())
+    rebuilt = N.replace_children(node, kids) if kids else node
+    import dataclasses
+
+    return dataclasses.replace(rebuilt, span=(0, 0))

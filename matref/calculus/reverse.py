@@ -1,0 +1,234 @@
+"""The gradient of a scalar expression, derived symbolically in reverse mode.
+
+Each node passes its adjoint G (the gradient of f with respect to that node, shaped like it) to
+its children by the node's rule: for ``A @ B``, A gets ``G @ B.T`` and B gets ``A.T @ G``; for
+``inv(A)``, A gets ``-(inv(A).T @ G @ inv(A).T)``; for ``tr(A)``, A gets ``G * I``. The symbol
+differentiated collects the sum of what reaches it: that sum is the gradient, shaped like the
+symbol (denominator layout). One handler per node type; one rule per function in :data:`CALLS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import singledispatch
+from typing import Callable
+
+from matref.calculus import build as B
+from matref.expr import nodes as N
+from matref.expr.errors import MatrefError
+from matref.expr.infer import Typed
+
+
+class NotDifferentiable(MatrefError):
+    """The expression has a part matref cannot differentiate (yet), named in the message."""
+
+
+@dataclass
+class Pass:
+    """One reverse pass: the typed tree, the variable, and the steps taken (rule, node, adjoint)."""
+
+    typed: Typed
+    wrt: str
+    total: N.Node | None = None
+    steps: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def scalar(self, node: N.Node) -> bool:
+        return self.typed.is_scalar(node)
+
+    def depends(self, node: N.Node) -> bool:
+        return self.wrt in N.symbols(node)
+
+    def send(self, node: N.Node, adjoint: N.Node | None, rule: str) -> None:
+        if adjoint is None or not self.depends(node):
+            return
+        self.steps.append((rule, str(node), str(adjoint)))
+        _back(node, adjoint, self)
+
+
+def gradient(typed: Typed, wrt: str) -> tuple[N.Node, list[tuple[str, str, str]]]:
+    """The gradient of the scalar expression ``typed.node`` with respect to ``wrt`` and the steps.
+
+    Raises
+    ------
+    NotDifferentiable
+        For a function without a rule (the message names it).
+    """
+    p = Pass(typed, wrt)
+    root = typed.node
+    if not p.depends(root):
+        return B.num(0), []
+    _back(root, B.ONE, p)
+    return (p.total if p.total is not None else B.num(0)), p.steps
+
+
+# -- nodes -----------------------------------------------------------------------------------------
+@singledispatch
+def _back(node: N.Node, g: N.Node, p: Pass) -> None:
+    raise NotDifferentiable(f"no derivative rule for {type(node).__name__} ({node})")
+
+
+@_back.register
+def _(n: N.Symbol, g: N.Node, p: Pass) -> None:
+    if n.name == p.wrt:
+        p.total = B.add(p.total, g)
+
+
+@_back.register(N.Number)
+@_back.register(N.Identity)
+def _(n, g, p) -> None:
+    return None
+
+
+@_back.register
+def _(n: N.Neg, g: N.Node, p: Pass) -> None:
+    p.send(n.arg, B.neg(g), "negation")
+
+
+def _unbroadcast(p: Pass, n: N.Node, side: N.Node, g: N.Node) -> N.Node:
+    """The adjoint of a scalar side that was broadcast over a matrix: the sum of the matrix's."""
+    if p.scalar(side) and not p.scalar(n):
+        return B.call("sum", g)
+    return g
+
+
+@_back.register
+def _(n: N.Add, g: N.Node, p: Pass) -> None:
+    p.send(n.left, _unbroadcast(p, n, n.left, g), "sum rule")
+    p.send(n.right, _unbroadcast(p, n, n.right, g), "sum rule")
+
+
+@_back.register
+def _(n: N.Sub, g: N.Node, p: Pass) -> None:
+    p.send(n.left, _unbroadcast(p, n, n.left, g), "sum rule")
+    p.send(n.right, B.neg(_unbroadcast(p, n, n.right, g)), "sum rule")
+
+
+@_back.register
+def _(n: N.Mul, g: N.Node, p: Pass) -> None:
+    a, b = n.left, n.right
+    sa, sb, sn = p.scalar(a), p.scalar(b), p.scalar(n)
+    if sa and not sn:  # scalar times matrix
+        p.send(a, B.call("sum", B.mul(g, b)), "product rule (scaling)")
+        p.send(b, B.mul(a, g), "product rule (scaling)")
+    elif sb and not sn:
+        p.send(a, B.mul(b, g), "product rule (scaling)")
+        p.send(b, B.call("sum", B.mul(g, a)), "product rule (scaling)")
+    else:  # same shapes (or both scalar): elementwise
+        p.send(a, B.hadamard(g, b), "product rule (Hadamard)")
+        p.send(b, B.hadamard(g, a), "product rule (Hadamard)")
+
+
+@_back.register
+def _(n: N.Div, g: N.Node, p: Pass) -> None:
+    a, b = n.left, n.right
+    sa, sb, sn = p.scalar(a), p.scalar(b), p.scalar(n)
+    b2 = B.power(b, 2)
+    if sb and not sn:  # matrix / scalar
+        p.send(a, B.div(g, b), "quotient rule")
+        p.send(b, B.neg(B.div(B.call("sum", B.mul(g, a)), b2)), "quotient rule")
+    elif sa and not sn:  # scalar / matrix, elementwise
+        p.send(a, B.call("sum", B.div(g, b)), "quotient rule")
+        p.send(b, B.neg(B.div(B.mul(a, g), b2)), "quotient rule")
+    else:
+        p.send(a, B.div(B.ONE if B.is_ones(g) else g, b), "quotient rule")
+        p.send(b, B.neg(B.div(B.hadamard(g, a), b2)), "quotient rule")
+
+
+@_back.register
+def _(n: N.MatMul, g: N.Node, p: Pass) -> None:
+    p.send(n.left, B.matmul(g, B.t(n.right)), "product rule (matrix product)")
+    p.send(n.right, B.matmul(B.t(n.left), g), "product rule (matrix product)")
+
+
+@_back.register
+def _(n: N.Pow, g: N.Node, p: Pass) -> None:
+    k = n.exponent
+    if k == 0:
+        return
+    p.send(n.base, B.mul(B.num(k), B.mul(g, B.power(n.base, k - 1))), "power rule (elementwise)")
+
+
+@_back.register
+def _(n: N.Transpose, g: N.Node, p: Pass) -> None:
+    p.send(n.arg, B.t(g), "transpose")
+
+
+@_back.register
+def _(n: N.Call, g: N.Node, p: Pass) -> None:
+    rule = CALLS.get(n.func)
+    if rule is None:
+        why = NOT_YET.get(n.func, "no derivative rule")
+        raise NotDifferentiable(f"{n.func}(...) in {n}: {why}")
+    name, adjoints = rule
+    for arg, adjoint in zip(n.args, adjoints(n, g, p)):
+        p.send(arg, adjoint, name)
+
+
+# -- functions: (rule name, (call, G, pass) -> adjoint of each argument) ----------------------------
+def _elementwise(name: str, derivative: Callable[[N.Node, N.Node], N.Node]):
+    """f applied entrywise: the argument's adjoint is G ∘ f'(A)."""
+    def adjoint(n, g, p):
+        return (B.hadamard(g, derivative(n.args[0], n)),)  # d is shaped like the argument, as g is
+
+    return name, adjoint
+
+
+def _softmax(n: N.Call, g: N.Node, p: Pass):
+    a = n.args[0]
+    if not p.typed.scope.unifier.is_scalar((p.typed.shape_of(a)[1], 1)):
+        raise NotDifferentiable(f"{n}: softmax of a matrix (column-wise) has no rule yet; of a vector it has")
+    y = n
+    return (B.mul(y, B.sub(g, B.matmul(B.t(y), g))),)
+
+
+def _mpow(n: N.Call, g: N.Node, p: Pass):
+    a, (k,) = n.args[0], n.params
+    total = None
+    for i in range(k):
+        left = B.call("mpow", B.t(a), params=(i,)) if i else B.I
+        right = B.call("mpow", B.t(a), params=(k - 1 - i,)) if k - 1 - i else B.I
+        total = B.add(total, B.matmul(B.matmul(left, g), right))
+    return (total,)
+
+
+def _eigval(n: N.Call, g: N.Node, p: Pass):
+    v = B.call("eigvec", n.args[0], params=n.params)
+    return (B.mul(g, B.matmul(v, B.t(v))),)
+
+
+CALLS: dict[str, tuple[str, Callable]] = {
+    "tr": ("d tr(A) = tr(dA)", lambda n, g, p: (B.mul(g, B.I),)),
+    "det": ("Jacobi's formula: d det(A) = det(A) tr(inv(A) dA)",
+            lambda n, g, p: (B.mul(B.mul(g, n), B.t(B.call("inv", n.args[0]))),)),
+    "logdet": ("d log|det A| = tr(inv(A) dA)", lambda n, g, p: (B.mul(g, B.t(B.call("inv", n.args[0]))),)),
+    "inv": ("d inv(A) = -inv(A) dA inv(A)",
+            lambda n, g, p: (B.neg(B.matmul(B.matmul(B.t(n), g), B.t(n))),)),
+    "sum": ("d sum(A) = sum(dA)", lambda n, g, p: (B.mul(g, B.ones_like(n.args[0])),)),
+    "norm": ("d ‖A‖ = <A, dA> / ‖A‖", lambda n, g, p: (B.mul(g, B.div(n.args[0], n)),)),
+    "logsumexp": ("d LSE(A) = <exp(A) / sum(exp(A)), dA>",
+                  lambda n, g, p: (B.mul(g, B.div(B.call("exp", n.args[0]), B.call("sum", B.call("exp", n.args[0])))),)),
+    "exp": _elementwise("d exp = exp", lambda a, n: n),
+    "log": ("d log = 1 / A (elementwise)",
+            lambda n, g, p: (B.neg(B.div(B.ONE, n.args[0])) if isinstance(g, N.Neg) and B.is_ones(g.arg)
+                             else B.div(B.ONE if B.is_ones(g) else g, n.args[0]),)),
+    "sin": _elementwise("d sin = cos", lambda a, n: B.call("cos", a)),
+    "cos": _elementwise("d cos = -sin", lambda a, n: B.neg(B.call("sin", a))),
+    "tanh": _elementwise("d tanh = 1 - tanh²", lambda a, n: B.sub(B.ONE, B.power(n, 2))),
+    "sigmoid": _elementwise("d σ = σ (1 - σ)", lambda a, n: B.mul(n, B.sub(B.ONE, n))),
+    "sqrt": ("d sqrt(A) = dA / (2 sqrt(A)) (elementwise)", lambda n, g, p: (B.div(g, B.mul(B.num(2), n)),)),
+    "softmax": ("d softmax(x) = (diag(y) - y yᵀ) dx", _softmax),
+    "diag": ("diag is linear (its adjoint is diag)", lambda n, g, p: (B.call("diag", g),)),
+    "mpow": ("d Aᵏ = Σ Aⁱ dA Aᵏ⁻¹⁻ⁱ", _mpow),
+    "eigval": ("d λᵢ = vᵢᵀ dA vᵢ (A symmetric, λᵢ simple)", _eigval),
+}
+"""The reverse-mode rule of each function of the language that has one."""
+
+NOT_YET = {
+    "kron": "no rule yet for the Kronecker product (its adjoint needs a reshape the language lacks)",
+    "vec": "no rule yet for vec (its adjoint, unvec, is not in the language)",
+    "pinv": "no rule yet for the pseudo-inverse",
+    "eigvec": "no rule yet for eigenvectors",
+    "commutation": "the commutation matrix is a constant of its argument's shape",
+    "eye": "eye(k) is a constant",
+}
+"""Functions without a rule, and why (a test requires every function to be in one of the two)."""
