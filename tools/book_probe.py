@@ -155,7 +155,8 @@ def measure_widths(b, url: str, page: str, widths=WIDTHS, height: int = 900) -> 
 
 def pages(html: Path) -> list[str]:
     """The hand-written pages and every generated page of the built book."""
-    own = ["index.html", "introduction.html", "conventions.html", "check.html", "testing.html", "errata.html"]
+    own = ["index.html", "introduction.html", "conventions.html", "check.html", "derive.html", "testing.html",
+           "errata.html"]
     return [p for p in own if (html / p).exists()] + sorted(
         p.relative_to(html).as_posix() for p in (html / "identities").glob("*.html"))
 
