@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 import matref
 from matref.calculus import build as B
-from matref.calculus import reverse
+from matref.calculus import forward, reverse
 from matref.expr import nodes as N
 from matref.expr.functions import FUNCTIONS
 from matref.expr.nodes import symbols
@@ -70,9 +71,10 @@ def test_results_are_short(f, wrt, assume, expected):
     assert d.result == expected and d.report.ok
 
 
-def test_every_function_has_a_rule_or_says_why_not():
-    assert set(reverse.CALLS) | set(reverse.NOT_YET) == set(FUNCTIONS)
-    assert not set(reverse.CALLS) & set(reverse.NOT_YET)
+@pytest.mark.parametrize("mode", [reverse, forward], ids=["reverse", "forward"])
+def test_every_function_has_a_rule_or_says_why_not(mode):
+    assert set(mode.CALLS) | set(mode.NOT_YET) | reverse.CONSTANTS == set(FUNCTIONS)
+    assert not set(mode.CALLS) & set(mode.NOT_YET)
 
 
 def test_a_wrong_rule_is_reported_as_a_bug_never_shown(monkeypatch):
@@ -83,7 +85,6 @@ def test_a_wrong_rule_is_reported_as_a_bug_never_shown(monkeypatch):
 
 
 @pytest.mark.parametrize("f, wrt, message", [
-    ("A @ X", "X", "not scalar"),
     ("tr(A @ X", "X", "--f: column"),
     ("tr(kron(A, X))", "X", "Kronecker"),
     ("tr(A)", "X", "does not appear"),
@@ -111,5 +112,65 @@ def test_cli_derive(capsys):
     assert cli.main(["derive", "--f", "x.T @ A @ x", "--wrt", "x", "--seed", "1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["gradient"] == "(A + A.T) @ x" and data["report"]["verdict"] == "holds"
-    assert cli.main(["derive", "--f", "A @ X", "--wrt", "X"]) == 2
-    assert "not scalar" in capsys.readouterr().err
+    assert cli.main(["derive", "--f", "A @ inv(X) @ B", "--wrt", "X", "--seed", "1", "--steps"]) == 0
+    out = capsys.readouterr().out
+    assert "differential of A @ inv(X) @ B" in out and "-(A @ inv(X) @ dX @ inv(X) @ B)" in out
+    assert "d(inv(X)) = -(inv(X) @ dX @ inv(X))    [d inv(A) = -inv(A) dA inv(A)]" in out
+    assert cli.main(["derive", "--f", "tr(kron(A, X))", "--wrt", "X"]) == 2
+    assert "Kronecker" in capsys.readouterr().err
+
+
+NO_DIFFERENTIAL_RULE_YET = {"eigen.diff_eigenprojector", "eigen.diff_eigenprojector_smallest"}
+DIFFERENTIALS = [i for i in CAT if i.kind == "differential" and i.status == "proved" and catalog_case(i)]
+
+
+@pytest.mark.parametrize("ident", DIFFERENTIALS, ids=lambda i: i.id)
+def test_derived_differentials_agree_with_the_catalog(ident):
+    f, wrt, assume, shapes = catalog_case(ident)
+    if ident.id in NO_DIFFERENTIAL_RULE_YET:
+        with pytest.raises(reverse.NotDifferentiable, match="eigenvectors"):
+            matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, differential=True)
+        return
+    d = matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, trials=3, differential=True)
+    assert d.kind == "differential" and d.report.ok
+    claimed = ident.statement["differential"]
+    # as an equality dX is a symbol like any other: uppercase, so that its shape is a matrix's
+    rename = (lambda text: re.sub(rf"\bd{wrt}\b", f"D{wrt}", text)) if wrt[0].isupper() else (lambda text: text)
+    lhs, rhs = rename(d.result), rename(claimed)
+    used = set(symbols(parse(lhs))) | set(symbols(parse(rhs)))
+    same = matref.check(lhs=lhs, rhs=rhs, seed=1, trials=3,
+                        assume={k: v for k, v in assume.items() if k in used},
+                        shapes={k: v for k, v in shapes.items() if k in used})
+    assert same.ok, f"derived {d.result}, catalog {claimed}: {same.summary()}"
+
+
+@pytest.mark.parametrize("f, wrt, expected", [
+    ("inv(X)", "X", "-(inv(X) @ dX @ inv(X))"),
+    ("A @ X @ B", "X", "A @ dX @ B"),
+    ("logdet(X)", "X", "tr(inv(X) @ dX)"),
+    ("kron(A, X)", "X", "kron(A, dX)"),
+    ("X @ X", "X", "dX @ X + X @ dX"),
+])
+def test_differentials_are_short(f, wrt, expected):
+    d = matref.derive(f, wrt, seed=2, differential=True)
+    assert d.result == expected and d.report.ok
+
+
+JACOBIANS = [i for i in CAT if i.kind == "jacobian" and i.status == "proved" and catalog_case(i)]
+
+
+@pytest.mark.parametrize("ident", JACOBIANS, ids=lambda i: i.id)
+def test_derived_differentials_are_the_catalogs_jacobians_action(ident):
+    """vec(d f) = J vec(dX): the derived differential against the catalog's Jacobian."""
+    f, wrt, assume, shapes = catalog_case(ident)
+    d = matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, trials=3, differential=True)
+    direction = f"D{wrt}" if wrt[0].isupper() else f"d{wrt}"
+    renamed = re.sub(r"\bd" + wrt + r"\b", direction, d.result)
+    lhs = f"vec({renamed})"
+    rhs = f"({ident.statement['jacobian']}) @ vec({direction})"
+    used = set(symbols(parse(lhs))) | set(symbols(parse(rhs)))
+    shapes = {**shapes, direction: shapes[wrt]} if wrt in shapes else shapes
+    same = matref.check(lhs=lhs, rhs=rhs, seed=1, trials=3,
+                        assume={k: v for k, v in assume.items() if k in used},
+                        shapes={k: v for k, v in shapes.items() if k in used})
+    assert same.ok, f"vec({d.result}) against {rhs}: {same.summary()}"

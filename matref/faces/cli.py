@@ -89,17 +89,20 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--trials", type=int, default=5, help="random instances (at least 3 always run)")
     chk.add_argument("--seed", type=int)
     chk.add_argument("--json", action="store_true")
-    der = sub.add_parser("derive", help="derive the gradient of your own scalar expression, then prove it",
+    der = sub.add_parser("derive", help="derive the gradient (or differential) of your own expression, then prove it",
                          description="Derive the gradient of a scalar expression (denominator layout, shaped "
-                                     "like the variable), print it in matref syntax and LaTeX, and prove it "
-                                     "with the catalog's engine. Exit status: 0 derived and proved, 2 bad input "
-                                     "or a part without a derivative rule.")
+                                     "like the variable), or the differential d f of any expression (written "
+                                     "with d<wrt>: the Jacobian's action), print it in matref syntax and LaTeX, "
+                                     "and prove it with the catalog's engine. Exit status: 0 derived and proved, "
+                                     "2 bad input or a part without a derivative rule.")
     der.add_argument("--f", required=True, help="the function, e.g. 'tr(A @ inv(X) @ B)'")
     der.add_argument("--wrt", required=True, help="the variable, e.g. X")
     der.add_argument("--assume", action="append", default=[], metavar="NAME=PROP",
                      help="assumption on a symbol (" + ", ".join(VOCABULARY) + "); repeatable")
     der.add_argument("--shape", action="append", default=[], metavar="NAME=RxC",
                      help="shape of a symbol: scalar, 'n x n', '3x1'; repeatable")
+    der.add_argument("--differential", action="store_true",
+                     help="the differential d f written with d<wrt> (always, for a vector or matrix f)")
     der.add_argument("--steps", action="store_true", help="also print the rules applied, in order")
     der.add_argument("--trials", type=int, default=5, help="random instances of the proof")
     der.add_argument("--seed", type=int)
@@ -282,7 +285,8 @@ def cmd_check(args, out) -> int:
 def cmd_derive(args, out) -> int:
     from matref.calculus.derive import derive
 
-    d = derive(args.f, args.wrt, assume=args.assume, shapes=args.shape, trials=args.trials, seed=args.seed)
+    d = derive(args.f, args.wrt, assume=args.assume, shapes=args.shape, trials=args.trials, seed=args.seed,
+               differential=args.differential)
     if args.json:
         json.dump(d.to_dict(), out, indent=1, allow_nan=False)
         out.write("\n")
@@ -292,9 +296,7 @@ def cmd_derive(args, out) -> int:
     for layout, tex in d.layouts.items():
         out.write(f"  {layout}: {tex}\n")
     if args.steps:
-        out.write("steps (reverse mode: each part passes the gradient it received to its arguments):\n")
-        for k, (rule, node, adjoint) in enumerate(d.steps, 1):
-            out.write(f"  {k}. {rule}: {node} receives {adjoint}\n")
+        out.write("\n".join(d.steps_text()) + "\n")
     return 0
 
 

@@ -1,0 +1,211 @@
+"""The differential of any expression, derived symbolically in forward mode.
+
+``d f`` is written with ``dX`` (the differential of the variable X): ``d(A @ X @ B) = A @ dX @ B``,
+``d inv(X) = -inv(X) @ dX @ inv(X)``. It has the shape of f and is linear in dX, so it is the
+Jacobian's action, ``vec(d f) = J vec(dX)``, for functions of any shape. Each rule applied is a
+step, written as a person writes a derivation with differentials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import singledispatch
+from typing import Callable
+
+from matref.calculus import build as B
+from matref.calculus.reverse import CONSTANTS, NotDifferentiable
+from matref.expr import nodes as N
+from matref.expr.infer import Typed
+
+
+@dataclass
+class Pass:
+    typed: Typed
+    wrt: str
+    steps: list[tuple[str, str, str]] = field(default_factory=list)  # (rule, d(node), result)
+
+    @property
+    def dx(self) -> N.Symbol:
+        return N.Symbol(f"d{self.wrt}")
+
+    def scalar(self, node: N.Node) -> bool:
+        return self.typed.is_scalar(node)
+
+    def d(self, node: N.Node) -> N.Node | None:
+        """The differential of ``node`` (None when it does not depend on the variable)."""
+        if self.wrt not in N.symbols(node):
+            return None
+        return _d(node, self)
+
+    def step(self, rule: str, node: N.Node, result: N.Node | None) -> N.Node | None:
+        if result is not None and not isinstance(node, N.Symbol):
+            self.steps.append((rule, f"d({node})", str(result)))
+        return result
+
+
+def differential(typed: Typed, wrt: str) -> tuple[N.Node, list[tuple[str, str, str]]]:
+    """``d f`` written with ``d<wrt>``, and the steps (innermost first).
+
+    Raises
+    ------
+    NotDifferentiable
+        For a function without a rule (the message names it).
+    """
+    p = Pass(typed, wrt)
+    result = p.d(typed.node)
+    return (result if result is not None else B.num(0)), p.steps
+
+
+def _plus(a: N.Node | None, b: N.Node | None) -> N.Node | None:
+    return B.add(a, b)
+
+
+# -- nodes -----------------------------------------------------------------------------------------
+@singledispatch
+def _d(node: N.Node, p: Pass) -> N.Node | None:
+    raise NotDifferentiable(f"no derivative rule for {type(node).__name__} ({node})")
+
+
+@_d.register
+def _(n: N.Symbol, p: Pass):
+    return p.dx if n.name == p.wrt else None
+
+
+@_d.register
+def _(n: N.Neg, p: Pass):
+    da = p.d(n.arg)
+    return p.step("d(-A) = -dA", n, None if da is None else B.neg(da))
+
+
+@_d.register
+def _(n: N.Add, p: Pass):
+    return p.step("sum rule", n, _plus(p.d(n.left), p.d(n.right)))
+
+
+@_d.register
+def _(n: N.Sub, p: Pass):
+    da, db = p.d(n.left), p.d(n.right)
+    if db is None:
+        return p.step("sum rule", n, da)
+    return p.step("sum rule", n, B.neg(db) if da is None else B.sub(da, db))
+
+
+def _product(p: Pass, n: N.Node, make: Callable[[N.Node, N.Node], N.Node], rule: str):
+    da, db = p.d(n.left), p.d(n.right)
+    left = None if da is None else make(da, n.right)
+    right = None if db is None else make(n.left, db)
+    return p.step(rule, n, _plus(left, right))
+
+
+@_d.register
+def _(n: N.Mul, p: Pass):
+    rule = "product rule" if p.scalar(n.left) or p.scalar(n.right) else "product rule (Hadamard)"
+    return _product(p, n, B.mul, rule)
+
+
+@_d.register
+def _(n: N.MatMul, p: Pass):
+    return _product(p, n, B.matmul, "product rule: d(AB) = dA B + A dB")
+
+
+@_d.register
+def _(n: N.Div, p: Pass):
+    da, db = p.d(n.left), p.d(n.right)
+    first = None if da is None else B.div(da, n.right)
+    second = None if db is None else B.neg(B.div(B.mul(n.left, db), B.power(n.right, 2)))
+    return p.step("quotient rule", n, _plus(first, second))
+
+
+@_d.register
+def _(n: N.Pow, p: Pass):
+    da = p.d(n.base)
+    if da is None or n.exponent == 0:
+        return None
+    return p.step("power rule (elementwise)", n,
+                  B.mul(B.num(n.exponent), B.mul(B.power(n.base, n.exponent - 1), da)))
+
+
+@_d.register
+def _(n: N.Transpose, p: Pass):
+    da = p.d(n.arg)
+    return p.step("d(Aᵀ) = (dA)ᵀ", n, None if da is None else B.t(da))
+
+
+@_d.register
+def _(n: N.Call, p: Pass):
+    if n.func in CONSTANTS:
+        return None
+    rule = CALLS.get(n.func)
+    if rule is None:
+        raise NotDifferentiable(f"{n.func}(...) in {n}: {NOT_YET[n.func]}")
+    name, make = rule
+    ds = [p.d(a) for a in n.args]
+    if all(d is None for d in ds):
+        return None
+    return p.step(name, n, make(n, ds, p))
+
+
+# -- functions: (rule, (call, differentials of the arguments, pass) -> d call) ----------------------
+def _unary(name: str, make: Callable[[N.Node, N.Node, N.Node], N.Node]):
+    return name, lambda n, ds, p: make(n.args[0], ds[0], n)
+
+
+def _mpow(n: N.Call, ds, p: Pass):
+    a, da, (k,) = n.args[0], ds[0], n.params
+    total = None
+    for i in range(k):
+        left = B.call("mpow", a, params=(i,)) if i else B.I
+        right = B.call("mpow", a, params=(k - 1 - i,)) if k - 1 - i else B.I
+        total = B.add(total, B.matmul(B.matmul(left, da), right))
+    return total
+
+
+def _kron(n: N.Call, ds, p: Pass):
+    (a, b), (da, db) = n.args, ds
+    return _plus(None if da is None else B.call("kron", da, b), None if db is None else B.call("kron", a, db))
+
+
+def _softmax(n: N.Call, ds, p: Pass):
+    if not p.typed.scope.unifier.is_scalar((p.typed.shape_of(n.args[0])[1], 1)):
+        raise NotDifferentiable(f"{n}: softmax of a matrix (column-wise) has no rule yet; of a vector it has")
+    y, dx = n, ds[0]
+    return B.sub(B.mul(y, dx), B.mul(y, B.matmul(B.t(y), dx)))
+
+
+def _eigval(n: N.Call, ds, p: Pass):
+    v = B.call("eigvec", n.args[0], params=n.params)
+    return B.matmul(B.matmul(B.t(v), ds[0]), v)
+
+
+CALLS: dict[str, tuple[str, Callable]] = {
+    "tr": _unary("d tr(A) = tr(dA)", lambda a, da, n: B.call("tr", da)),
+    "det": _unary("Jacobi's formula: d det(A) = det(A) tr(inv(A) dA)",
+                  lambda a, da, n: B.mul(n, B.call("tr", B.matmul(B.call("inv", a), da)))),
+    "logdet": _unary("d log|det A| = tr(inv(A) dA)", lambda a, da, n: B.call("tr", B.matmul(B.call("inv", a), da))),
+    "inv": _unary("d inv(A) = -inv(A) dA inv(A)", lambda a, da, n: B.neg(B.matmul(B.matmul(n, da), n))),
+    "sum": _unary("d sum(A) = sum(dA)", lambda a, da, n: B.call("sum", da)),
+    "norm": _unary("d ‖A‖ = sum(A ∘ dA) / ‖A‖", lambda a, da, n: B.div(B.call("sum", B.mul(a, da)), n)),
+    "logsumexp": _unary("d LSE(A) = sum(exp(A) ∘ dA) / sum(exp(A))",
+                        lambda a, da, n: B.div(B.call("sum", B.mul(B.call("exp", a), da)), B.call("sum", B.call("exp", a)))),
+    "exp": _unary("d exp(A) = exp(A) ∘ dA", lambda a, da, n: B.mul(n, da)),
+    "log": _unary("d log(A) = dA ⊘ A", lambda a, da, n: B.div(da, a)),
+    "sin": _unary("d sin(A) = cos(A) ∘ dA", lambda a, da, n: B.mul(B.call("cos", a), da)),
+    "cos": _unary("d cos(A) = -sin(A) ∘ dA", lambda a, da, n: B.neg(B.mul(B.call("sin", a), da))),
+    "tanh": _unary("d tanh(A) = (1 - tanh(A)²) ∘ dA", lambda a, da, n: B.mul(B.sub(B.ONE, B.power(n, 2)), da)),
+    "sigmoid": _unary("d σ(A) = σ(A) ∘ (1 - σ(A)) ∘ dA", lambda a, da, n: B.mul(B.mul(n, B.sub(B.ONE, n)), da)),
+    "sqrt": _unary("d sqrt(A) = dA ⊘ (2 sqrt(A))", lambda a, da, n: B.div(da, B.mul(B.num(2), n))),
+    "softmax": ("d softmax(x) = y ∘ dx - y (yᵀ dx)", _softmax),
+    "diag": _unary("diag is linear: d diag(A) = diag(dA)", lambda a, da, n: B.call("diag", da)),
+    "vec": _unary("vec is linear: d vec(A) = vec(dA)", lambda a, da, n: B.call("vec", da)),
+    "kron": ("d(A ⊗ B) = dA ⊗ B + A ⊗ dB", _kron),
+    "mpow": ("d Aᵏ = Σ Aⁱ dA Aᵏ⁻¹⁻ⁱ", _mpow),
+    "eigval": ("d λᵢ = vᵢᵀ dA vᵢ (A symmetric, λᵢ simple)", _eigval),
+}
+"""The differential of each function of the language that has a rule."""
+
+NOT_YET = {
+    "pinv": "no rule yet for the pseudo-inverse",
+    "eigvec": "no rule yet for eigenvectors",
+}
+"""Functions without a rule, and why (a test requires every function to be in CALLS, here or in
+:data:`matref.calculus.reverse.CONSTANTS`)."""
