@@ -107,6 +107,10 @@ def mul(a: N.Node, b: N.Node) -> N.Node:
 def div(a: N.Node, b: N.Node) -> N.Node:
     if is_num(b, 1.0):
         return a
+    if isinstance(b, N.Number) and b.value != 0:  # (2 * M) / 2 = M
+        c, m = _coefficient(a)
+        if c != 1.0:
+            return mul(num(c / b.value), m)
     if isinstance(a, N.Neg):
         return neg(div(a.arg, b))
     return N.Div(a, b)
@@ -165,6 +169,8 @@ def _power_of(node: N.Node) -> tuple[N.Node, int]:
 
 
 def call(func: str, *args: N.Node, params: tuple[int, ...] = ()) -> N.Node:
+    if func == "inv" and isinstance(args[0], N.Call) and args[0].func == "inv":  # inv(inv(X)) = X
+        return args[0].args[0]
     if func == "mpow" and params[0] == 1:
         return args[0]
     if func == "mpow" and params[0] == 0:
@@ -202,6 +208,9 @@ def rebuild(node: N.Node, symmetric: frozenset = frozenset()) -> N.Node:
     everywhere), with ``S.T`` read as ``S`` for the symbols known to be symmetric."""
     if isinstance(node, N.Transpose) and isinstance(node.arg, N.Symbol) and node.arg.name in symmetric:
         return node.arg
+    if (isinstance(node, N.Transpose) and isinstance(node.arg, N.Call) and node.arg.func == "inv"
+            and isinstance(node.arg.args[0], N.Symbol) and node.arg.args[0].name in symmetric):
+        return rebuild(node.arg, symmetric)  # inv(S).T = inv(S) for a symmetric S
     kids = tuple(rebuild(c, symmetric) for c in node.children())
     if isinstance(node, N.Transpose):
         return t(kids[0])
