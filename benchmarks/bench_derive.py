@@ -16,10 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from test_derive import catalog_case  # noqa: E402
+
 import matref  # noqa: E402
 from matref.expr.nodes import walk  # noqa: E402
 from matref.expr.parse import parse  # noqa: E402
-from test_derive import catalog_case  # noqa: E402
 
 
 def size(text: str) -> int:
