@@ -56,10 +56,6 @@ def differential(typed: Typed, wrt: str) -> tuple[N.Node, list[tuple[str, str, s
     return (result if result is not None else B.num(0)), p.steps
 
 
-def _plus(a: N.Node | None, b: N.Node | None) -> N.Node | None:
-    return B.add(a, b)
-
-
 # -- nodes -----------------------------------------------------------------------------------------
 @singledispatch
 def _d(node: N.Node, p: Pass) -> N.Node | None:
@@ -79,7 +75,7 @@ def _(n: N.Neg, p: Pass):
 
 @_d.register
 def _(n: N.Add, p: Pass):
-    return p.step("sum rule", n, _plus(p.d(n.left), p.d(n.right)))
+    return p.step("sum rule", n, B.add(p.d(n.left), p.d(n.right)))
 
 
 @_d.register
@@ -94,7 +90,7 @@ def _product(p: Pass, n: N.Node, make: Callable[[N.Node, N.Node], N.Node], rule:
     da, db = p.d(n.left), p.d(n.right)
     left = None if da is None else make(da, n.right)
     right = None if db is None else make(n.left, db)
-    return p.step(rule, n, _plus(left, right))
+    return p.step(rule, n, B.add(left, right))
 
 
 @_d.register
@@ -113,7 +109,7 @@ def _(n: N.Div, p: Pass):
     da, db = p.d(n.left), p.d(n.right)
     first = None if da is None else B.div(da, n.right)
     second = None if db is None else B.neg(B.div(B.mul(n.left, db), B.power(n.right, 2)))
-    return p.step("quotient rule", n, _plus(first, second))
+    return p.step("quotient rule", n, B.add(first, second))
 
 
 @_d.register
@@ -162,7 +158,7 @@ def _mpow(n: N.Call, ds, p: Pass):
 
 def _kron(n: N.Call, ds, p: Pass):
     (a, b), (da, db) = n.args, ds
-    return _plus(None if da is None else B.call("kron", da, b), None if db is None else B.call("kron", a, db))
+    return B.add(None if da is None else B.call("kron", da, b), None if db is None else B.call("kron", a, db))
 
 
 def _softmax(n: N.Call, ds, p: Pass):
