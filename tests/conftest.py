@@ -19,6 +19,7 @@ def seed() -> int:
 
 def pytest_runtest_logreport(report):
     # user_properties travel from xdist workers to the controller, so the total is complete.
+    _count_derive(report)
     for key, value in getattr(report, "user_properties", ()):
         if key == "mutation" and report.when == "call":
             for status, count in json.loads(value).items():
@@ -26,6 +27,16 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
+    if _derive_totals:
+        kinds = dict.fromkeys(k for k, _ in _derive_totals)
+        parts = []
+        for kind in kinds:
+            outcomes = {o: n for (k, o), n in _derive_totals.items() if k == kind}
+            total = sum(outcomes.values())
+            rest = ", ".join(f"{n} {o}" for o, n in outcomes.items() if o != "agrees")
+            parts.append(f"{kind} {outcomes.get('agrees', 0)}/{total}" + (f" ({rest})" if rest else ""))
+        terminalreporter.write_line("matref derive agrees with the catalog (each proved equal to the stated form): "
+                                    + "; ".join(parts))
     if not _mutation_totals:
         return
     t = _mutation_totals
@@ -38,3 +49,13 @@ def pytest_terminal_summary(terminalreporter):
         f"as undefined wherever the identity is defined; "
         f"{t.get('equivalent', 0)} equivalent mutants not counted"
     )
+
+
+_derive_totals: dict[tuple[str, str], int] = {}
+
+
+def _count_derive(report) -> None:
+    for key, value in getattr(report, "user_properties", ()):
+        if key == "derive" and report.when == "call" and report.passed:
+            kind, outcome = json.loads(value)
+            _derive_totals[kind, outcome] = _derive_totals.get((kind, outcome), 0) + 1

@@ -32,13 +32,19 @@ GRADIENTS = [i for i in CAT if i.kind == "gradient" and i.status == "proved" and
 NO_RULE_YET = {"trace.grad_kron_ax", "trace.grad_kron_xx", "determinant.grad_logdet_xtx_wrt_pinv"}
 
 
+def tally(record_property, kind: str, outcome: str) -> None:
+    """Counted by conftest and printed at the end of the run: how many catalog entries derive agrees with."""
+    record_property("derive", json.dumps([kind, outcome]))
+
+
 @pytest.mark.parametrize("ident", GRADIENTS, ids=lambda i: i.id)
-def test_derive_agrees_with_the_catalog(ident):
+def test_derive_agrees_with_the_catalog(ident, record_property):
     """An independent cross-check of both: the derived gradient equals the catalog's."""
     f, wrt, assume, shapes = catalog_case(ident)
     if ident.id in NO_RULE_YET:
         with pytest.raises(reverse.NotDifferentiable):
             matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, trials=3)
+        tally(record_property, "gradients", "no rule")
         return
     d = matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, trials=3)
     assert d.report.ok
@@ -47,6 +53,7 @@ def test_derive_agrees_with_the_catalog(ident):
                         assume={k: v for k, v in assume.items() if k in used},
                         shapes={k: v for k, v in shapes.items() if k in used})
     assert same.ok, f"derived {d.result}, catalog {ident.statement['grad']}: {same.summary()}"
+    tally(record_property, "gradients", "agrees")
 
 
 def test_derive_covers_most_catalog_gradients():
@@ -115,7 +122,7 @@ def test_cli_derive(capsys):
     assert cli.main(["derive", "--f", "A @ inv(X) @ B", "--wrt", "X", "--seed", "1", "--steps"]) == 0
     out = capsys.readouterr().out
     assert "differential of A @ inv(X) @ B" in out and "-(A @ inv(X) @ dX @ inv(X) @ B)" in out
-    assert "d(inv(X)) = -(inv(X) @ dX @ inv(X))    [d inv(A) = -inv(A) dA inv(A)]" in out
+    assert "d inv(X) = -(inv(X) @ dX @ inv(X))    [d inv(A) = -inv(A) dA inv(A)]" in out
     assert cli.main(["derive", "--f", "tr(kron(A, X))", "--wrt", "X"]) == 2
     assert "Kronecker" in capsys.readouterr().err
 
@@ -125,13 +132,14 @@ DIFFERENTIALS = [i for i in CAT if i.kind == "differential" and i.status == "pro
 
 
 @pytest.mark.parametrize("ident", DIFFERENTIALS, ids=lambda i: i.id)
-def test_derived_differentials_agree_with_the_catalog(ident):
+def test_derived_differentials_agree_with_the_catalog(ident, record_property):
     f, wrt, assume, shapes = catalog_case(ident)
     if ident.id in NO_DIFFERENTIAL_RULE_YET:
         with pytest.raises(reverse.NotDifferentiable, match="eigenvectors"):
-            matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, differential=True)
+            matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, kind="differential")
+        tally(record_property, "differentials", "no rule")
         return
-    d = matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, trials=3, differential=True)
+    d = matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, trials=3, kind="differential")
     assert d.kind == "differential" and d.report.ok
     claimed = ident.statement["differential"]
     # as an equality dX is a symbol like any other: uppercase, so that its shape is a matrix's
@@ -142,6 +150,7 @@ def test_derived_differentials_agree_with_the_catalog(ident):
                         assume={k: v for k, v in assume.items() if k in used},
                         shapes={k: v for k, v in shapes.items() if k in used})
     assert same.ok, f"derived {d.result}, catalog {claimed}: {same.summary()}"
+    tally(record_property, "differentials", "agrees")
 
 
 @pytest.mark.parametrize("f, wrt, expected", [
@@ -152,7 +161,7 @@ def test_derived_differentials_agree_with_the_catalog(ident):
     ("X @ X", "X", "dX @ X + X @ dX"),
 ])
 def test_differentials_are_short(f, wrt, expected):
-    d = matref.derive(f, wrt, seed=2, differential=True)
+    d = matref.derive(f, wrt, seed=2, kind="differential")
     assert d.result == expected and d.report.ok
 
 
@@ -163,7 +172,7 @@ JACOBIANS = [i for i in CAT if i.kind == "jacobian" and i.status == "proved" and
 def test_derived_differentials_are_the_catalogs_jacobians_action(ident):
     """vec(d f) = J vec(dX): the derived differential against the catalog's Jacobian."""
     f, wrt, assume, shapes = catalog_case(ident)
-    d = matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, trials=3, differential=True)
+    d = matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, trials=3, kind="differential")
     direction = f"D{wrt}" if wrt[0].isupper() else f"d{wrt}"
     renamed = re.sub(r"\bd" + wrt + r"\b", direction, d.result)
     lhs = f"vec({renamed})"
@@ -174,3 +183,155 @@ def test_derived_differentials_are_the_catalogs_jacobians_action(ident):
                         assume={k: v for k, v in assume.items() if k in used},
                         shapes={k: v for k, v in shapes.items() if k in used})
     assert same.ok, f"vec({d.result}) against {rhs}: {same.summary()}"
+
+
+def _agrees_as_operator(f, wrt, assume, shapes, derived, stated):
+    """M_derived vec(D) = M_stated vec(D) for a direction D shaped like the variable (an equality that
+    pins every size, identity matrices in Kronecker factors included)."""
+    direction = f"D{wrt}" if wrt[0].isupper() else f"d{wrt}"
+    lhs, rhs = f"({derived}) @ vec({direction})", f"({stated}) @ vec({direction})"
+    used = set(symbols(parse(lhs))) | set(symbols(parse(rhs)))
+    shapes = {**shapes, direction: shapes[wrt]} if wrt in shapes else shapes
+    return matref.check(lhs=lhs, rhs=rhs, seed=1, trials=3, assume={k: v for k, v in assume.items() if k in used},
+                        shapes={k: v for k, v in shapes.items() if k in used})
+
+
+@pytest.mark.parametrize("ident", JACOBIANS, ids=lambda i: i.id)
+def test_derived_jacobians_agree_with_the_catalog(ident, record_property):
+    """--jacobian: the matrix in Kronecker/commutation form, equal to the catalog's Jacobian."""
+    f, wrt, assume, shapes = catalog_case(ident)
+    d = matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, trials=3, kind="jacobian")
+    assert d.report.ok
+    if d.kind != "jacobian":  # no Kronecker form: the action, already checked above
+        assert d.note and "action" in d.note
+        tally(record_property, "Jacobians", "as their action")
+        return
+    same = _agrees_as_operator(f, wrt, assume, shapes, d.result, ident.statement["jacobian"])
+    assert same.ok, f"derived {d.result}, catalog {ident.statement['jacobian']}: {same.summary()}"
+    tally(record_property, "Jacobians", "agrees")
+
+
+HESSIANS = [i for i in CAT if i.kind == "hessian" and i.status == "proved" and catalog_case(i)]
+
+
+@pytest.mark.parametrize("ident", HESSIANS, ids=lambda i: i.id)
+def test_derived_hessians_agree_with_the_catalog(ident, record_property):
+    f, wrt, assume, shapes = catalog_case(ident)
+    d = matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, trials=3, kind="hessian")
+    assert d.kind == "hessian" and d.report.ok
+    same = _agrees_as_operator(f, wrt, assume, shapes, d.result, ident.statement["hessian"])
+    assert same.ok, f"derived {d.result}, catalog {ident.statement['hessian']}: {same.summary()}"
+    tally(record_property, "Hessians", "agrees")
+
+
+def test_catalog_coverage_of_jacobians_and_hessians():
+    assert len(JACOBIANS) >= 45 and len(HESSIANS) >= 18
+
+
+@pytest.mark.parametrize("f, wrt, expected", [
+    ("A @ X @ B", "X", "kron(B.T, A)"),
+    ("X.T", "X", "commutation(X)"),
+    ("A @ X.T @ B", "X", "kron(B.T, A) @ commutation(X)"),
+    ("inv(X)", "X", "-kron(inv(X).T, inv(X))"),
+    ("X @ X", "X", "kron(X.T, I) + kron(I, X)"),
+    ("exp(X)", "X", "diag(vec(exp(X)))"),
+    ("A @ x", "x", "A"),
+    ("X @ a", "X", "kron(a.T, I)"),
+    ("a.T @ X", "X", "kron(I, a.T)"),
+    ("tr(X) * A", "X", "vec(A) @ vec(I).T"),
+])
+def test_jacobians_in_kronecker_form(f, wrt, expected):
+    d = matref.derive(f, wrt, kind="jacobian", seed=2)
+    assert (d.kind, d.result) == ("jacobian", expected) and d.report.ok
+
+
+@pytest.mark.parametrize("f, wrt, expected", [
+    ("x.T @ A @ x", "x", "A + A.T"),
+    ("alpha * w.T @ w / 2", "w", "alpha * I"),
+    ("tr(X.T @ A @ X)", "X", "kron(I, A + A.T)"),
+    ("norm(A @ X - B) ** 2", "X", "2 * kron(I, A.T @ A)"),
+    ("tr(X @ X)", "X", "2 * commutation(X)"),
+])
+def test_hessians(f, wrt, expected):
+    d = matref.derive(f, wrt, kind="hessian", seed=2, shapes=["alpha=scalar"] if "alpha" in f else None)
+    assert (d.kind, d.result) == ("hessian", expected) and d.report.ok
+
+
+def test_a_jacobian_without_a_kronecker_form_is_given_as_its_action():
+    d = matref.derive("kron(A, X)", "X", kind="jacobian", seed=1)
+    assert d.kind == "differential" and d.result == "kron(A, dX)" and "action" in d.note and d.report.ok
+
+
+def test_a_wrong_vec_rule_is_reported_as_a_bug_never_shown(monkeypatch):
+    import types
+
+    from matref.calculus import linear
+
+    def swapped(func, *args, params=()):  # vec(P L Q) = (P ⊗ Qᵀ) vec(L): the row-major mistake
+        return B.call(func, *(args[::-1] if func == "kron" else args), params=params)
+
+    wrong = types.SimpleNamespace(**{k: getattr(B, k) for k in dir(B) if not k.startswith("__")})
+    wrong.call = swapped
+    monkeypatch.setattr(linear, "B", wrong)
+    with pytest.raises(matref.MatrefError, match="bug in matref"):
+        matref.derive("A @ X @ B", "X", kind="jacobian", seed=1)
+
+
+@pytest.mark.parametrize("f, wrt, kind, rules", [
+    ("a.T @ X @ b", "X", None, ["product rule", "cyclic trace", "identification"]),
+    ("x.T @ A @ x", "x", None, ["product rule", "its own transpose", "collect the terms", "identification"]),
+    ("tr(A @ inv(X) @ B)", "X", None, ["d inv(A) = -inv(A) dA inv(A)", "d tr(A) = tr(dA)", "cyclic trace"]),
+    ("logdet(X)", "X", None, ["d log|det A| = tr(inv(A) dA)", "identification"]),
+    ("det(A @ X @ B)", "X", None, ["Jacobi's formula", "cyclic trace", "identification"]),
+    ("tr(A @ X)", "X", None, ["identification"]),
+    ("A @ X @ B", "X", "jacobian", ["product rule", "read off J", "vec(P L Q) = (Qᵀ ⊗ P) vec(L)"]),
+    ("x.T @ A @ x", "x", "hessian", ["identification", "d((A + A.T) @ x) = (A + A.T) @ dx", "read off H"]),
+])
+def test_steps_name_each_rule(f, wrt, kind, rules):
+    d = matref.derive(f, wrt, kind=kind, seed=1)
+    text = "\n".join(d.steps_text())
+    for rule in rules:
+        assert rule in text, text
+    assert d.steps[-1].rhs == d.result or d.kind == "gradient" and "identification" in text
+    tex = d.steps_latex()
+    assert tex.isascii() and tex.count("{") == tex.count("}") and tex.count("\\\\") == len(d.steps) - 1
+
+
+def test_every_rule_has_latex_without_raw_unicode():
+    from matref.calculus.steps import rule_tex
+
+    names = [name for name, _ in forward.CALLS.values()]
+    for name in names + ["identification: df = tr(Gᵀ dX) ⇔ ∂f/∂X = G", "gradient on Sym(n): sym(G) = (G + Gᵀ) / 2"]:
+        tex = rule_tex(name)
+        assert tex.isascii() and tex.count("{") == tex.count("}"), (name, tex)
+
+
+def test_check_without_a_claim_derives(capsys):
+    assert cli.main(["check", "--f", "x.T @ A @ x", "--wrt", "x", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "no claim given" in out and "(A + A.T) @ x" in out and "proved" in out
+
+
+def test_a_refuted_claim_is_followed_by_the_correct_result(capsys):
+    assert cli.main(["check", "--f", "x.T @ A @ x", "--wrt", "x", "--grad", "2 * A @ x", "--seed", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "does NOT hold" in out and "the correct gradient, derived and proved" in out
+    assert out.rstrip().splitlines()[-2].strip() == "(A + A.T) @ x"
+    assert cli.main(["check", "--f", "A @ X @ B", "--wrt", "X", "--jacobian", "kron(A, B.T)", "--seed", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "the correct Jacobian" in out and "kron(B.T, A)" in out and "--jacobian --steps" in out
+    # a claim that holds is not followed by anything
+    assert cli.main(["check", "--f", "A @ X @ B", "--wrt", "X", "--jacobian", "kron(B.T, A)", "--seed", "1"]) == 0
+    assert "correct" not in capsys.readouterr().out
+
+
+def test_cli_jacobian_hessian_and_latex_steps(capsys):
+    assert cli.main(["derive", "--f", "A @ X @ B", "--wrt", "X", "--jacobian", "--seed", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == "jacobian" and data["jacobian"] == "kron(B.T, A)"
+    assert all(set(s) == {"rule", "lhs", "rhs", "lhs_tex", "rhs_tex"} for s in data["steps"])
+    assert cli.main(["derive", "--f", "x.T @ A @ x", "--wrt", "x", "--hessian", "--steps=latex", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "\\begin{aligned}" in out and "H &= A + A^{\\top}" in out
+    assert cli.main(["derive", "--f", "A @ X", "--wrt", "X", "--hessian"]) == 2
+    assert "not a scalar" in capsys.readouterr().err

@@ -94,6 +94,10 @@ def mul(a: N.Node, b: N.Node) -> N.Node:
         a, b = b, a
     if isinstance(a, N.Number) and isinstance(b, N.Mul) and isinstance(b.left, N.Number):
         return mul(num(a.value * b.left.value), b.right)
+    if isinstance(b, N.Mul) and isinstance(b.left, N.Number):  # s * (2 * M) = 2 * (s * M)
+        return mul(b.left, mul(a, b.right))
+    if isinstance(a, N.Mul) and isinstance(a.left, N.Number):  # (2 * s) * M = 2 * (s * M)
+        return mul(a.left, mul(a.right, b))
     # x * (y / x) = y, and c * x * (y / x) = c * y: a norm or a determinant that cancels
     if isinstance(b, N.Div) and b.right == a:
         return b.left
@@ -101,12 +105,19 @@ def mul(a: N.Node, b: N.Node) -> N.Node:
         return a.left
     if isinstance(a, N.Mul) and isinstance(b, N.Div) and b.right == a.right:
         return mul(a.left, b.left)
+    # (1 / s) * M = M / s (elementwise, so under any broadcast)
+    if isinstance(a, N.Div) and is_num(a.left, 1.0):
+        return div(b, a.right)
+    if isinstance(b, N.Div) and is_num(b.left, 1.0):
+        return div(a, b.right)
     return N.Mul(a, b)
 
 
 def div(a: N.Node, b: N.Node) -> N.Node:
     if is_num(b, 1.0):
         return a
+    if isinstance(a, N.Number) and isinstance(b, N.Number) and b.value != 0:
+        return num(a.value / b.value)
     if isinstance(b, N.Number) and b.value != 0:  # (2 * M) / 2 = M
         c, m = _coefficient(a)
         if c != 1.0:
@@ -128,10 +139,10 @@ def matmul(a: N.Node, b: N.Node) -> N.Node:
         return mul(b, a)
     if isinstance(b, N.MatMul):
         return matmul(matmul(a, b.left), b.right)
-    # numbers move out of products: A @ (2 * B) = 2 * A @ B
-    if isinstance(b, N.Mul) and isinstance(b.left, N.Number):
+    # numbers (and scalar-valued calls) move out of products: A @ (2 * B) = 2 * A @ B
+    if isinstance(b, N.Mul) and _is_scalar_factor(b.left):
         return mul(b.left, matmul(a, b.right))
-    if isinstance(a, N.Mul) and isinstance(a.left, N.Number):
+    if isinstance(a, N.Mul) and _is_scalar_factor(a.left):
         return mul(a.left, matmul(a.right, b))
     # powers of one matrix: X @ X = mpow(X, 2), mpow(X, j) @ mpow(X, k) = mpow(X, j + k)
     ba, ka = _power_of(a)
@@ -143,6 +154,10 @@ def matmul(a: N.Node, b: N.Node) -> N.Node:
     if isinstance(b, N.Neg):
         return neg(matmul(a, b.arg))
     return N.MatMul(a, b)
+
+
+def _is_scalar_factor(node: N.Node) -> bool:
+    return isinstance(node, N.Number) or (isinstance(node, N.Call) and node.func in SCALAR_VALUED)
 
 
 def t(a: N.Node) -> N.Node:
@@ -157,8 +172,12 @@ def t(a: N.Node) -> N.Node:
         return matmul(t(a.right), t(a.left))
     if isinstance(a, (N.Add, N.Sub)):
         return type(a)(t(a.left), t(a.right))
-    if isinstance(a, N.Mul) and isinstance(a.left, N.Number):
-        return mul(a.left, t(a.right))
+    if isinstance(a, N.Call) and a.func in SCALAR_VALUED:
+        return a
+    if isinstance(a, N.Call) and a.func == "mpow":  # (Aᵏ)ᵀ = (Aᵀ)ᵏ
+        return call("mpow", t(a.args[0]), params=a.params)
+    if isinstance(a, (N.Mul, N.Div)):  # elementwise (a 1x1 side broadcast): (A ∘ B)ᵀ = Aᵀ ∘ Bᵀ
+        return (mul if isinstance(a, N.Mul) else div)(t(a.left), t(a.right))
     return N.Transpose(a)
 
 
@@ -175,7 +194,20 @@ def call(func: str, *args: N.Node, params: tuple[int, ...] = ()) -> N.Node:
         return args[0]
     if func == "mpow" and params[0] == 0:
         return I
+    if func in LINEAR and len(args) == 1:  # tr(-M) = -tr(M), tr(2 M) = 2 tr(M)
+        (a,) = args
+        if isinstance(a, N.Neg):
+            return neg(call(func, a.arg, params=params))
+        if isinstance(a, N.Mul) and isinstance(a.left, N.Number):
+            return mul(a.left, call(func, a.right, params=params))
     return N.Call(func, tuple(args), tuple(params))
+
+
+LINEAR = ("tr", "sum", "vec")
+"""Functions that are linear in their one argument (numbers and signs move out of them)."""
+
+SCALAR_VALUED = ("tr", "det", "logdet", "sum", "norm", "logsumexp", "eigval")
+"""Functions whose value is 1x1 (equal to its transpose)."""
 
 
 def hadamard(g: N.Node, d: N.Node) -> N.Node:
@@ -184,6 +216,10 @@ def hadamard(g: N.Node, d: N.Node) -> N.Node:
         return d
     if isinstance(g, N.Neg) and is_ones(g.arg):
         return neg(d)
+    if isinstance(g, N.Mul) and is_ones(g.right):  # (s 𝟏) ∘ d = s d
+        return mul(g.left, d)
+    if isinstance(g, N.Div) and is_ones(g.left):  # (𝟏 / s) ∘ d = d / s
+        return div(d, g.right)
     return mul(g, d)
 
 

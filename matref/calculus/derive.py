@@ -1,45 +1,55 @@
-"""``matref derive``: the gradient of your own scalar expression, derived and then proved.
+"""``matref derive``: the derivative of your own expression, derived with its steps, then proved.
 
-The derivation is symbolic (reverse mode over matref's own nodes, :mod:`matref.calculus.reverse`),
-kept short by the smart constructors of :mod:`matref.calculus.build`, and proved by the same
-engine as the catalog before it is returned: a result that fails its own proof is reported as
-a bug in matref, never shown as correct.
-
-This first part covers gradients of scalar functions; Jacobians, Hessians and the derivation
-written with differentials (``--steps``) are the rest of the issue.
+The derivation is symbolic over matref's own nodes: the differential in forward mode
+(:mod:`matref.calculus.forward`), the gradient in reverse mode (:mod:`matref.calculus.reverse`)
+and by identification from the differential (:mod:`matref.calculus.linear`), the Jacobian and
+the Hessian read from a differential as matrices in Kronecker/commutation form. The smart
+constructors of :mod:`matref.calculus.build` keep results short. Every result is proved by the
+same engine as the catalog before it is returned: one that fails its own proof is reported as a
+bug in matref, never shown as correct.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from matref.calculus import build as B
 from matref.calculus import forward
+from matref.calculus.linear import Form, NoMatrixForm, matrix_of, trace_form
 from matref.calculus.reverse import NotDifferentiable, gradient
+from matref.calculus.steps import Writer, size
+from matref.expr import nodes as N
 from matref.expr.errors import MatrefError
+from matref.kinds import KINDS
 
-__all__ = ["Derivation", "NotDifferentiable", "derive"]
+__all__ = ["Derivation", "NotDifferentiable", "derive", "ROUTES"]
 
 
 @dataclass(frozen=True)
 class Derivation:
-    """A derived gradient with its proof.
+    """A derived derivative with its steps and its proof.
 
     Attributes
     ----------
     f, wrt : str
         The function and the variable, as given.
+    kind : str
+        ``"gradient"`` (shaped like ``wrt``, denominator layout), ``"differential"`` (written
+        with ``d<wrt>``), ``"jacobian"`` (d vec f / d vec wrt, numerator layout, column-major) or
+        ``"hessian"`` (d² f / d vec(wrt) d vec(wrt)ᵀ).
     result : str
-        The gradient in matref syntax, shaped like ``wrt`` (denominator layout), or the
-        differential written with ``d<wrt>`` (``kind == "differential"``).
+        The derivative in matref syntax.
     latex : str
-        ``\\frac{\\partial}{\\partial X} f = G``.
+        The whole statement in LaTeX, e.g. ``\\frac{\\partial}{\\partial X} f = G``.
     layouts : dict
         The result in both layouts (LaTeX of the right side).
-    steps : tuple
-        Gradient: (rule, node, the adjoint it received), in the order of the reverse pass.
-        Differential: (rule, d(node), what it equals), innermost first.
+    steps : tuple of Step
+        The derivation, one named rule per line, innermost differential first.
     report : Report
         The proof of ``result`` by the engine.
+    note : str
+        Why the result is of another kind than asked (a Jacobian without a Kronecker form is
+        given as its action, the differential).
     """
 
     f: str
@@ -49,35 +59,39 @@ class Derivation:
     layouts: dict
     steps: tuple
     report: object
-    kind: str = "gradient"  # or "differential"
+    kind: str = "gradient"
+    note: str = ""
 
     def __str__(self) -> str:
-        lines = [f"{self.kind} of {self.f} with respect to {self.wrt}:", f"  {self.result}",
-                 f"proof: {self.report.headline()}", f"  reproduce: {self.report.reproduce}"]
+        lines = [f"{self.kind} of {self.f} with respect to {self.wrt}:", f"  {self.result}"]
+        if self.note:
+            lines.append(f"  ({self.note})")
+        lines += [f"proof: {self.report.headline()}", f"  reproduce: {self.report.reproduce}"]
         return "\n".join(lines)
 
     def steps_text(self) -> list[str]:
-        """The steps as lines: the differentials innermost first, or the reverse pass's rules."""
-        from matref.kinds import KINDS
+        """The steps as lines of text, numbered."""
+        return ["steps:"] + [f"  {k}. {s.text()}" for k, s in enumerate(self.steps, 1)]
 
-        if KINDS[self.kind].directional:  # a differential, written with d<wrt>
-            return ["steps (with differentials, innermost first):"] + [
-                f"  {k}. {node} = {value}    [{rule}]" for k, (rule, node, value) in enumerate(self.steps, 1)]
-        return ["steps (reverse mode: each part passes the gradient it received to its arguments):"] + [
-            f"  {k}. {rule}: {node} receives {adjoint}" for k, (rule, node, adjoint) in enumerate(self.steps, 1)]
+    def steps_latex(self) -> str:
+        """The steps as one LaTeX ``aligned`` block (rule names on the right)."""
+        return "\\begin{aligned}\n" + " \\\\\n".join(s.latex() for s in self.steps) + "\n\\end{aligned}"
 
     def to_dict(self) -> dict:
         return {"f": self.f, "wrt": self.wrt, "kind": self.kind, self.kind: self.result, "latex": self.latex,
-                "layouts": self.layouts, "steps": [list(s) for s in self.steps], "report": self.report.to_dict()}
+                "layouts": self.layouts, "note": self.note, "steps": [s.to_dict() for s in self.steps],
+                "report": self.report.to_dict()}
+
+
+STRUCTURED = frozenset({"symmetric", "spd", "diagonal"})
+"""Assumptions that make a variable live on a subspace (its gradient is projected there)."""
 
 
 def project(g, props) -> tuple[object, str]:
     """The gradient on the variable's own space: on Sym(n), sym(G) = (G + Gᵀ) / 2; on the diagonal
     matrices, G ∘ I. (The Frobenius gradient on the subspace; the catalog's convention.)"""
-    from matref.calculus import build as B
-
     props = set(props)
-    if props & {"diagonal"}:
+    if "diagonal" in props:
         return B.mul(g, B.I), "gradient on the diagonal matrices: G ∘ I"
     if props & {"symmetric", "spd"}:
         sym = B.div(B.add(g, B.t(g)), B.num(2))
@@ -85,51 +99,43 @@ def project(g, props) -> tuple[object, str]:
     return g, ""
 
 
-def _plain_numbers(text: str) -> str:
-    """``2.0 * X`` -> ``2 * X`` (the same value when parsed back)."""
-    import re
+@dataclass
+class _Job:
+    """One request, parsed and typed: what every kind of derivation needs."""
 
-    return re.sub(r"(?<![\w.])(\d+)\.0(?![\d.eE])", r"\1", text)
+    f: str
+    wrt: str
+    assume: object
+    shapes: object
+    trials: int
+    seed: int | None
+    typed: object
+    ident: object
+
+    @property
+    def symmetric(self) -> frozenset:
+        """The symbols equal to their transpose: assumed symmetric (or diagonal), or 1x1."""
+        scope = self.typed.scope
+        scalars = {n for n in N.symbols(self.typed.node) if scope.unifier.is_scalar(scope.shape_of_symbol(n))}
+        return frozenset(n for n, props in self.ident.assumptions.items() if set(props) & STRUCTURED) | scalars
+
+    def rebuild(self, node: N.Node) -> N.Node:
+        return B.rebuild(node, self.symmetric)
+
+    def prove(self, claim: str, result: str, what: str):
+        from matref.faces.api import check
+
+        report = check(f=self.f, wrt=self.wrt, assume=self.assume, shapes=self.shapes, trials=self.trials,
+                       seed=self.seed, **{claim: result})
+        if not report.ok:
+            raise MatrefError(f"matref derived {result} for the {what} of {self.f} with respect to {self.wrt}, "
+                              f"and its own proof says {report.verdict}: this is a bug in matref (please report "
+                              f"it)\n{report}")
+        return report
 
 
-def derive(f: str, wrt: str, assume=None, shapes=None, trials: int = 5, seed: int | None = None,
-           differential: bool = False) -> Derivation:
-    """Derive the gradient of ``f`` with respect to ``wrt`` (or its differential), then prove it.
-
-    A scalar ``f`` gets its gradient (denominator layout, shaped like ``wrt``); a vector or matrix
-    ``f``, or ``differential=True``, gets its differential ``d f`` written with ``d<wrt>``: the
-    Jacobian's action, ``vec(d f) = J vec(d<wrt>)``.
-
-    Parameters
-    ----------
-    f, wrt : str
-        The function (matref syntax) and the variable.
-    assume, shapes
-        As in :func:`matref.check`.
-    trials, seed
-        Of the proof.
-
-    Returns
-    -------
-    Derivation
-
-    Raises
-    ------
-    MatrefError
-        Bad input (parse error with its column, shape mismatch), a part without a derivative rule (:class:`NotDifferentiable`), or a derived result that
-        fails its own proof (a bug in matref, reported as such).
-
-    Examples
-    --------
-    >>> import matref
-    >>> d = matref.derive("tr(A @ X @ B)", "X", seed=1)
-    >>> d.result, d.report.ok
-    ('A.T @ B.T', True)
-    >>> matref.derive("inv(X)", "X", seed=1).result
-    '-(inv(X) @ dX @ inv(X))'
-    """
-    from matref.calculus import build as B
-    from matref.faces.api import build, check
+def _start(f, wrt, assume, shapes, trials, seed) -> _Job:
+    from matref.faces.api import build
 
     if not isinstance(f, str) or not isinstance(wrt, str) or not wrt.strip():
         raise MatrefError("derive takes an expression string f and a symbol name wrt")
@@ -139,28 +145,201 @@ def derive(f: str, wrt: str, assume=None, shapes=None, trials: int = 5, seed: in
         text = str(e)
         raise MatrefError(f"--f{text[3:]}" if text.startswith("lhs") else text) from None
     typed = ident.typed["lhs"]
-    from matref.expr.nodes import symbols
-
-    if wrt not in symbols(typed.node):
+    if wrt not in N.symbols(typed.node):
         raise MatrefError(f"--wrt {wrt}: {wrt} does not appear in {f}")
-    symmetric = frozenset(n for n, props in ident.assumptions.items() if set(props) & {"symmetric", "spd", "diagonal"})
+    if f"d{wrt}" in N.symbols(typed.node):
+        raise MatrefError(f"--f uses a symbol d{wrt}, which names the differential of {wrt}: rename it")
+    return _Job(f, wrt, assume, shapes, trials, seed, typed, ident)
+
+
+def _gradient(job: _Job, w: Writer) -> N.Node:
+    """The gradient, with the steps of the differential and its identification; the shorter of
+    the reverse pass's form and the identified one (both proved when they differ)."""
+    form = w.form
+    dx = N.Symbol(form.dx)
+    df, raw = forward.differential(job.typed, job.wrt)
+    w.differential(raw)
+    w.add("the differential of f", ("df", "\\mathrm{d}f"), df)
+    reverse_g, _ = gradient(job.typed, job.wrt)
+    candidates = [job.rebuild(reverse_g)]
+    try:
+        pairs = trace_form(df, form)
+    except NotDifferentiable:
+        pairs = []
+    if pairs:
+        expanded = [t for t, _ in pairs]
+        if len(expanded) > 1 and str(_sum(expanded)) != str(df):
+            w.add("expand the products over the sums", ("df", "\\mathrm{d}f"), _sum(expanded))
+        rows1, cols1 = form.shape(dx)
+        if cols1:  # a vector variable: a scalar is its own transpose, df = gᵀ dx
+            traced = [B.matmul(m, dx) for _, m in pairs]
+            rule = "a scalar is its own transpose: dxᵀ u = uᵀ dx"
+        else:
+            traced = [B.call("tr", B.matmul(m, dx)) for _, m in pairs]
+            rule = "cyclic trace: tr(P dX Q) = tr(Q P dX); aᵀ dX b = tr(b aᵀ dX); sum(C ∘ dX) = tr(Cᵀ dX)"
+        w.add(rule, ("df", "\\mathrm{d}f"), _sum(traced))
+        m = job.rebuild(_sum([m for _, m in pairs]))
+        if len(pairs) > 1:
+            w.add("collect the terms", ("df", "\\mathrm{d}f"),
+                  B.matmul(m, dx) if cols1 else B.call("tr", B.matmul(m, dx)))
+        candidates.append(job.rebuild(B.t(m)))
+    props = job.ident.assumptions.get(job.wrt, ())
+    projected = []
+    for g in candidates:
+        p, how = project(g, props)
+        projected.append(job.rebuild(p))
+    best = min(projected, key=size)  # the first (reverse) on a tie
+    others = [g for g in projected if str(g) != str(best)]
+    for g in others:  # the steps show this form: it is proved too
+        job.prove("grad", _plain(str(g)), "gradient (the identified form)")
+    rule = ("identification: df = gᵀ dx ⇔ ∂f/∂x = g" if form.shape(dx)[1]
+            else "identification: df = tr(Gᵀ dX) ⇔ ∂f/∂X = G")
+    lhs = (f"∂f/∂{job.wrt}", f"\\frac{{\\partial f}}{{\\partial {w.tex(N.Symbol(job.wrt))}}}")
+    shown = candidates[-1] if pairs else candidates[0]
+    w.add(rule, lhs, shown)
+    if how:
+        w.add(how, lhs, project(shown, props)[0])
+    if str(best) != str(projected[-1] if pairs else projected[0]):
+        w.add("the same gradient, shorter (also proved)", lhs, best)
+    return best
+
+
+def _sum(nodes: list[N.Node]) -> N.Node:
+    """Terms written side by side, as they are (nothing collected yet: that is a step of its own)."""
+    out = None
+    for n in nodes:
+        out = n if out is None else (N.Sub(out, n.arg) if isinstance(n, N.Neg) else N.Add(out, n))
+    return out
+
+
+def _plain(text: str) -> str:
+    from matref.calculus.steps import _plain as plain
+
+    return plain(text)
+
+
+def _matrix_step(w: Writer, e: N.Node, lhs: tuple[str, str], job: _Job) -> N.Node:
+    """Read the linear form ``e`` as the matrix ``lhs`` (vec(e) = M vec(dX)), as a step."""
+    w.form.used.clear()
+    j = job.rebuild(matrix_of(e, w.form))
+    name, dx = lhs[0], w.form.dx
+    head = f"read off {name}: d{'G' if name == 'H' else 'f'} = {name} {dx}" if w.form.shape(N.Symbol(dx))[1] else (
+        f"read off {name}: vec(d{'G' if name == 'H' else 'f'}) = {name} vec({dx})")
+    w.add("; ".join([head, *w.form.used]), lhs, j)
+    return j
+
+
+def _need_scalar(job: _Job, what: str) -> None:
+    typed = job.typed
+    if not typed.scope.unifier.is_scalar(typed.shape):
+        raise MatrefError(f"--f {job.f} is {typed.scope.show(typed.shape)}, not a scalar: a {what} needs a "
+                          "scalar function (ask for its differential or its Jacobian)")
+
+
+def _route_gradient(job: _Job, w: Writer):
+    _need_scalar(job, "gradient")
+    return _gradient(job, w), "gradient", ""
+
+
+def _route_hessian(job: _Job, w: Writer):
+    _need_scalar(job, "Hessian")
+    props = set(job.ident.assumptions.get(job.wrt, ())) & STRUCTURED
+    if props:
+        raise MatrefError(f"--hessian with respect to a structured {job.wrt} ({', '.join(sorted(props))}) is "
+                          "not derived yet (a Hessian on a subspace)")
+    g = _gradient(job, w)
+    dg, raw = forward.differential(job.typed.scope.fork().infer(g), job.wrt)
+    w.differential(raw)
+    w.add("the differential of the gradient G", ("dG", "\\mathrm{d}G"), dg)
+    return _matrix_step(w, dg, ("H", "H"), job), "hessian", ""
+
+
+def _differential(job: _Job, w: Writer) -> N.Node:
+    df, raw = forward.differential(job.typed, job.wrt)
+    w.differential(raw)
+    return df
+
+
+def _route_differential(job: _Job, w: Writer):
+    return job.rebuild(_differential(job, w)), "differential", ""
+
+
+def _route_jacobian(job: _Job, w: Writer):
+    df = _differential(job, w)
+    w.add("the differential of f", ("df", "\\mathrm{d}f"), job.rebuild(df))
+    try:
+        return _matrix_step(w, df, ("J", "J"), job), "jacobian", ""
+    except NoMatrixForm as e:
+        note = (f"the Jacobian has no Kronecker/commutation form here ({str(e).split(':')[0]}); its action is "
+                f"the differential: vec(d f) = J vec(d{job.wrt})")
+        return job.rebuild(df), "differential", note
+
+
+ROUTES = {"gradient": _route_gradient, "differential": _route_differential, "jacobian": _route_jacobian,
+          "hessian": _route_hessian}
+"""What derive can be asked for (``kind=``), each kind of claim with its own route."""
+
+DEFAULT_KIND = {True: "gradient", False: "differential"}
+"""Asked for nothing in particular: a scalar f gets its gradient, any other its differential."""
+
+
+def derive(f: str, wrt: str, assume=None, shapes=None, trials: int = 5, seed: int | None = None,
+           kind: str | None = None) -> Derivation:
+    """Derive the derivative of ``f`` with respect to ``wrt`` with its steps, then prove it.
+
+    Parameters
+    ----------
+    f, wrt : str
+        The function (matref syntax) and the variable.
+    assume, shapes
+        As in :func:`matref.check`.
+    trials, seed
+        Of the proof.
+    kind : {None, "gradient", "differential", "jacobian", "hessian"}
+        What to derive. By default the gradient of a scalar ``f`` (denominator layout, shaped
+        like ``wrt``) and the differential of any other (written with ``d<wrt>``: the Jacobian's
+        action, ``vec(d f) = J vec(d<wrt>)``). ``"jacobian"``: ``J = d vec f / d vec wrt``
+        (numerator layout, column-major vec) in Kronecker/commutation form, or the differential
+        with a note where there is none. ``"hessian"``: of a scalar ``f`` of a vector or matrix.
+
+    Returns
+    -------
+    Derivation
+
+    Raises
+    ------
+    MatrefError
+        Bad input (parse error with its column, shape mismatch), a part without a derivative rule
+        (:class:`NotDifferentiable`), or a derived result that fails its own proof (a bug in
+        matref, reported as such).
+
+    Examples
+    --------
+    >>> import matref
+    >>> d = matref.derive("tr(A @ X @ B)", "X", seed=1)
+    >>> d.result, d.report.ok
+    ('A.T @ B.T', True)
+    >>> matref.derive("inv(X)", "X", seed=1).result
+    '-(inv(X) @ dX @ inv(X))'
+    >>> matref.derive("A @ X @ B", "X", kind="jacobian", seed=1).result
+    'kron(B.T, A)'
+    >>> matref.derive("x.T @ A @ x", "x", kind="hessian", seed=1).result
+    'A + A.T'
+    """
+    if kind is not None and kind not in ROUTES:
+        raise MatrefError(f"derive: kind must be one of {', '.join(ROUTES)}, not {kind!r}")
+    job = _start(f, wrt, assume, shapes, trials, seed)
+    typed = job.typed
     scalar = typed.scope.unifier.is_scalar(typed.shape)
-    if differential or not scalar:
-        if f"d{wrt}" in symbols(typed.node):
-            raise MatrefError(f"--f uses a symbol d{wrt}, which names the differential of {wrt}: rename it")
-        node, steps = forward.differential(typed, wrt)
-        kind, claim = "differential", "differential"
-    else:
-        node, steps = gradient(typed, wrt)
-        node, projection = project(node, ident.assumptions.get(wrt, ()))
-        if projection:
-            steps = [*steps, (projection, str(wrt), str(node))]
-        kind, claim = "gradient", "grad"
-    node = B.rebuild(node, symmetric)
-    result = _plain_numbers(str(node))
-    report = check(f=f, wrt=wrt, assume=assume, shapes=shapes, trials=trials, seed=seed, **{claim: result})
-    if not report.ok:
-        raise MatrefError(f"matref derived {result} for the {kind} of {f} with respect to {wrt}, and its own "
-                          f"proof says {report.verdict}: this is a bug in matref (please report it)\n{report}")
+    kind = kind or DEFAULT_KIND[scalar]
+    w = Writer(Form.of(typed.scope, wrt))
+    node, kind, note = ROUTES[kind](job, w)
+    claim = KINDS[kind].claim
+    result = _plain(str(node))
+    report = job.prove(claim, result, kind)
+    from matref.faces.api import build
+
     stated = build(f=f, wrt=wrt, assume=assume, shapes=shapes, **{claim: result})
-    return Derivation(f, wrt, result, stated.latex, dict(stated.layouts), tuple(steps), report, kind)
+    return Derivation(f, wrt, result, stated.latex, dict(stated.layouts), tuple(w.steps), report, kind, note)
+
+

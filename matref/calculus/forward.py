@@ -22,7 +22,7 @@ from matref.expr.infer import Typed
 class Pass:
     typed: Typed
     wrt: str
-    steps: list[tuple[str, str, str]] = field(default_factory=list)  # (rule, d(node), result)
+    steps: list[tuple[str, N.Node, N.Node]] = field(default_factory=list)  # (rule, node, d node)
 
     @property
     def dx(self) -> N.Symbol:
@@ -39,12 +39,12 @@ class Pass:
 
     def step(self, rule: str, node: N.Node, result: N.Node | None) -> N.Node | None:
         if result is not None and not isinstance(node, N.Symbol):
-            self.steps.append((rule, f"d({node})", str(result)))
+            self.steps.append((rule, node, result))
         return result
 
 
-def differential(typed: Typed, wrt: str) -> tuple[N.Node, list[tuple[str, str, str]]]:
-    """``d f`` written with ``d<wrt>``, and the steps (innermost first).
+def differential(typed: Typed, wrt: str) -> tuple[N.Node, list[tuple[str, N.Node, N.Node]]]:
+    """``d f`` written with ``d<wrt>``, and the steps (rule, node, its differential), innermost first.
 
     Raises
     ------
@@ -195,7 +195,7 @@ CALLS: dict[str, tuple[str, Callable]] = {
     "vec": _unary("vec is linear: d vec(A) = vec(dA)", lambda a, da, n: B.call("vec", da)),
     "kron": ("d(A ⊗ B) = dA ⊗ B + A ⊗ dB", _kron),
     "mpow": ("d Aᵏ = Σ Aⁱ dA Aᵏ⁻¹⁻ⁱ", _mpow),
-    "eigval": ("d λᵢ = vᵢᵀ dA vᵢ (A symmetric, λᵢ simple)", _eigval),
+    "eigval": ("a simple eigenvalue of a symmetric A: d λᵢ = vᵢᵀ dA vᵢ", _eigval),
 }
 """The differential of each function of the language that has a rule."""
 

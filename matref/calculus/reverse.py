@@ -221,7 +221,7 @@ CALLS: dict[str, tuple[str, Callable]] = {
     "softmax": ("d softmax(x) = (diag(y) - y yᵀ) dx", _softmax),
     "diag": ("diag is linear (its adjoint is diag)", lambda n, g, p: (B.call("diag", g),)),
     "mpow": ("d Aᵏ = Σ Aⁱ dA Aᵏ⁻¹⁻ⁱ", _mpow),
-    "eigval": ("d λᵢ = vᵢᵀ dA vᵢ (A symmetric, λᵢ simple)", _eigval),
+    "eigval": ("a simple eigenvalue of a symmetric A: d λᵢ = vᵢᵀ dA vᵢ", _eigval),
 }
 """The reverse-mode rule of each function of the language that has one."""
 

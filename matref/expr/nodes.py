@@ -135,3 +135,11 @@ def symbols(node: Node) -> list[str]:
         if isinstance(n, Symbol):
             seen.setdefault(n.name)
     return list(seen)
+
+
+def substitute(node: Node, values: dict[str, Node]) -> Node:
+    """``node`` with each symbol named in ``values`` replaced by its node."""
+    if isinstance(node, Symbol):
+        return values.get(node.name, node)
+    kids = tuple(substitute(c, values) for c in node.children())
+    return replace_children(node, kids) if kids else node

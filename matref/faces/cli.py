@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 
 from matref.data.assumptions import VOCABULARY
 from matref.errors import MatrefError, safe
 from matref.engine.limits import DEFAULT, Limits, LimitError
 from matref.kinds import KINDS
+from matref.calculus.derive import ROUTES
 
 COMMAND_TRIALS = 100_000
 """Trials one `matref verify` may run in all (the whole catalog at 5 trials is about 2,000)."""
 
 EXPRESSION_OPTIONS = ("--f", "--wrt", "--lhs", *(f"--{k.claim}" for k in KINDS.values()), "--assume", "--shape")
+FLAGS = {"derive": {f"--{kind}" for kind in ROUTES}}
+"""Options that are flags in one command and take an expression in another (derive --jacobian)."""
 
 
 def _join_values(argv: list[str]) -> list[str]:
@@ -33,9 +37,10 @@ def _join_values(argv: list[str]) -> list[str]:
     argparse would otherwise read a value that starts with ``-`` as another option.
     """
     out, i = [], 0
+    flags = FLAGS.get(argv[0], set()) if argv else set()
     while i < len(argv):
         tok = argv[i]
-        if tok in EXPRESSION_OPTIONS and i + 1 < len(argv):
+        if tok in EXPRESSION_OPTIONS and tok not in flags and i + 1 < len(argv):
             out.append(f"{tok}={argv[i + 1]}")
             i += 2
         else:
@@ -101,9 +106,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="assumption on a symbol (" + ", ".join(VOCABULARY) + "); repeatable")
     der.add_argument("--shape", action="append", default=[], metavar="NAME=RxC",
                      help="shape of a symbol: scalar, 'n x n', '3x1'; repeatable")
-    der.add_argument("--differential", action="store_true",
-                     help="the differential d f written with d<wrt> (always, for a vector or matrix f)")
-    der.add_argument("--steps", action="store_true", help="also print the rules applied, in order")
+    what = der.add_mutually_exclusive_group()
+    what.add_argument("--differential", dest="kind", action="store_const", const="differential",
+                      help="the differential d f written with d<wrt> (the default for a vector or matrix f)")
+    what.add_argument("--jacobian", dest="kind", action="store_const", const="jacobian",
+                      help="d vec(f) / d vec(wrt) (numerator layout, column-major) in Kronecker/commutation "
+                           "form; the differential (its action) where there is none")
+    what.add_argument("--hessian", dest="kind", action="store_const", const="hessian",
+                      help="d^2 f / d vec(wrt) d vec(wrt)^T of a scalar f")
+    der.add_argument("--steps", nargs="?", const="text", choices=("text", "latex"),
+                     help="also print the derivation, one named rule per line (--steps=latex: as a LaTeX "
+                          "aligned block)")
     der.add_argument("--trials", type=int, default=5, help="random instances of the proof")
     der.add_argument("--seed", type=int)
     der.add_argument("--json", action="store_true")
@@ -271,6 +284,9 @@ def cmd_check(args, out) -> int:
     from matref.engine.verify import verify
 
     claims = {k.claim: getattr(args, k.claim) for k in KINDS.values()}
+    given = [c for c, v in claims.items() if v is not None]
+    if args.f is not None and args.wrt is not None and not given and args.lhs is None:
+        return cmd_derive(args, out, intro="no claim given: matref derived it (with --steps to see how)\n")
     ident = build(f=args.f, wrt=args.wrt, lhs=args.lhs, assume=args.assume, shapes=args.shape, **claims)
     report = verify(ident, trials=args.trials, seed=args.seed, limits=_limits(args), max_size=args.max_size)
     if args.json:
@@ -279,23 +295,47 @@ def cmd_check(args, out) -> int:
     else:
         body = str(report).split("\n", 1)
         out.write(VERDICT_WORDS[report.verdict] + report.details() + ("\n" + body[1] if len(body) > 1 else "") + "\n")
+        if not report.ok and report.verdict in FAILED and ident.kind in ROUTES:
+            out.write(_correct_result(args, ident.kind))
     return EXIT_CODES[report.verdict]
 
 
-def cmd_derive(args, out) -> int:
+FAILED = {v for v, code in EXIT_CODES.items() if code == 1}
+"""The verdicts that refute a claim (after which derive gives the correct result)."""
+
+
+def _correct_result(args, kind: str) -> str:
+    """After a refuted claim: the derived (and proved) result, or why there is none."""
+    from matref.calculus.derive import DEFAULT_KIND, derive
+
+    try:
+        d = derive(args.f, args.wrt, assume=args.assume, shapes=args.shape, trials=args.trials, seed=args.seed,
+                   kind=kind)
+    except MatrefError as e:
+        return f"\nmatref could not derive the correct {kind}: {str(e).splitlines()[0]}\n"
+    what = KINDS[kind].noun + ("" if d.kind == kind else f" (as its action, the {KINDS[d.kind].noun})")
+    option = "" if kind in DEFAULT_KIND.values() else f" --{kind}"
+    return (f"\nthe correct {what}, derived and proved ({d.report.headline()}):\n  {d.result}\n"
+            f"  with its steps: matref derive --f={shlex.quote(args.f)} --wrt={shlex.quote(args.wrt)}{option} --steps\n")
+
+
+def cmd_derive(args, out, intro: str = "") -> int:
     from matref.calculus.derive import derive
 
     d = derive(args.f, args.wrt, assume=args.assume, shapes=args.shape, trials=args.trials, seed=args.seed,
-               differential=args.differential)
+               kind=getattr(args, "kind", None))
     if args.json:
         json.dump(d.to_dict(), out, indent=1, allow_nan=False)
         out.write("\n")
         return 0
-    out.write(str(d) + "\n")
+    out.write(intro + str(d) + "\n")
     out.write(f"LaTeX: {d.latex}\n")
     for layout, tex in d.layouts.items():
         out.write(f"  {layout}: {tex}\n")
-    if args.steps:
+    steps = getattr(args, "steps", None)
+    if steps == "latex":
+        out.write(d.steps_latex() + "\n")
+    elif steps:
         out.write("\n".join(d.steps_text()) + "\n")
     return 0
 
