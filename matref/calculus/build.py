@@ -98,12 +98,13 @@ def mul(a: N.Node, b: N.Node) -> N.Node:
         return mul(b.left, mul(a, b.right))
     if isinstance(a, N.Mul) and isinstance(a.left, N.Number):  # (2 * s) * M = 2 * (s * M)
         return mul(a.left, mul(a.right, b))
-    # x * (y / x) = y, and c * x * (y / x) = c * y: a norm or a determinant that cancels
-    if isinstance(b, N.Div) and b.right == a:
+    # x * (y / x) = y, and c * x * (y / x) = c * y: a norm or a determinant that cancels (only a
+    # 1x1 x: a vector x would broadcast a scalar y to its shape)
+    if isinstance(b, N.Div) and b.right == a and _is_scalar_factor(a):
         return b.left
-    if isinstance(a, N.Div) and a.right == b:
+    if isinstance(a, N.Div) and a.right == b and _is_scalar_factor(b):
         return a.left
-    if isinstance(a, N.Mul) and isinstance(b, N.Div) and b.right == a.right:
+    if isinstance(a, N.Mul) and isinstance(b, N.Div) and b.right == a.right and _is_scalar_factor(b.right):
         return mul(a.left, b.left)
     # (1 / s) * M = M / s (elementwise, so under any broadcast)
     if isinstance(a, N.Div) and is_num(a.left, 1.0):
@@ -124,6 +125,8 @@ def div(a: N.Node, b: N.Node) -> N.Node:
             return mul(num(c / b.value), m)
     if isinstance(a, N.Neg):
         return neg(div(a.arg, b))
+    if isinstance(a, N.Mul) and b in (a.left, a.right) and _is_scalar_factor(b):  # (s u) / s = u, s 1x1
+        return a.right if a.left == b else a.left
     return N.Div(a, b)
 
 
@@ -133,9 +136,9 @@ def matmul(a: N.Node, b: N.Node) -> N.Node:
         return b
     if isinstance(b, N.Identity):
         return a
-    if isinstance(a, N.Number):  # a 1x1 matrix times a row: scaling
+    if _is_scalar_factor(a):  # a 1x1 matrix times a row: scaling
         return mul(a, b)
-    if isinstance(b, N.Number):
+    if _is_scalar_factor(b):
         return mul(b, a)
     if isinstance(b, N.MatMul):
         return matmul(matmul(a, b.left), b.right)

@@ -120,7 +120,9 @@ class _Job:
         return frozenset(n for n, props in self.ident.assumptions.items() if set(props) & STRUCTURED) | scalars
 
     def rebuild(self, node: N.Node) -> N.Node:
-        return B.rebuild(node, self.symmetric)
+        from matref.calculus.tidy import tidy
+
+        return tidy(B.rebuild(node, self.symmetric), self.typed.scope)
 
     def prove(self, claim: str, result: str, what: str):
         from matref.faces.api import check
@@ -167,6 +169,7 @@ def _gradient(job: _Job, w: Writer) -> N.Node:
     except NotDifferentiable:
         pairs = []
     if pairs:
+        pairs = [(t, job.rebuild(m)) for t, m in pairs]
         expanded = [t for t, _ in pairs]
         if len(expanded) > 1 and str(_sum(expanded)) != str(df):
             w.add("expand the products over the sums", ("df", "\\mathrm{d}f"), _sum(expanded))
