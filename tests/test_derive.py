@@ -335,3 +335,27 @@ def test_cli_jacobian_hessian_and_latex_steps(capsys):
     assert "\\begin{aligned}" in out and "H &= A + A^{\\top}" in out
     assert cli.main(["derive", "--f", "A @ X", "--wrt", "X", "--hessian"]) == 2
     assert "not a scalar" in capsys.readouterr().err
+
+
+def test_tidy_cancels_only_when_the_shapes_allow():
+    from matref.calculus.tidy import tidy
+    from matref.expr.infer import Scope
+
+    scope = Scope()
+    scope.infer(parse("s + y + t"))  # s, y: columns of one size
+    scope.declare("c", (1, 1))
+    assert str(tidy(parse("s * (y / s)"), scope)) == "y"
+    assert str(tidy(parse("s.T @ (y / s)"), scope)) == "sum(y)"
+    # a scalar c broadcast by s: s ∘ (c ⊘ s) is a column of c's, not c
+    assert str(tidy(parse("s * (c / s)"), scope)) == "s * (c / s)"
+
+
+def test_linear_forms_expand_and_say_when_there_is_no_matrix():
+    from matref.calculus import linear
+    from matref.faces.api import build
+
+    typed = build(lhs="diag(x)", rhs="diag(x)").typed["lhs"]
+    form = linear.Form.of(typed.scope, "x")
+    assert [str(t) for t in linear.terms(parse("A @ (dx + B @ dx) - dx"), form)] == ["A @ dx", "A @ B @ dx", "-dx"]
+    with pytest.raises(linear.NoMatrixForm, match="diag"):
+        linear.matrix_of(parse("diag(dx)"), form)

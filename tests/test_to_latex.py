@@ -215,7 +215,8 @@ def test_prec_of_the_outermost_operation():
     ("Sigma2", r"\Sigma_{2}"),
     ("dX", r"\mathrm{d}X"),
     ("dA1", r"\mathrm{d}A_{1}"),
-    ("dx", r"\mathit{dx}"),
+    ("dx", r"\mathrm{d}x"),  # a d before one letter: the differential of a vector
+    ("dim", r"\mathit{dim}"),
     ("d", "d"),
     ("Ab", r"\mathit{Ab}"),
     ("x_ij", r"x_{\mathrm{ij}}"),

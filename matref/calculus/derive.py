@@ -73,9 +73,10 @@ class Derivation:
         """The steps as lines of text, numbered."""
         return ["steps:"] + [f"  {k}. {s.text()}" for k, s in enumerate(self.steps, 1)]
 
-    def steps_latex(self) -> str:
-        """The steps as one LaTeX ``aligned`` block (rule names on the right)."""
-        return "\\begin{aligned}\n" + " \\\\\n".join(s.latex() for s in self.steps) + "\n\\end{aligned}"
+    def steps_latex(self, rule: str = "right") -> str:
+        """The steps as one LaTeX ``aligned`` block, each rule on the right of its line or
+        (``rule="below"``) in small type under it."""
+        return "\\begin{aligned}\n" + " \\\\\n".join(s.latex(rule) for s in self.steps) + "\n\\end{aligned}"
 
     def to_dict(self) -> dict:
         return {"f": self.f, "wrt": self.wrt, "kind": self.kind, self.kind: self.result, "latex": self.latex,

@@ -29,8 +29,11 @@ class Step:
     def text(self) -> str:
         return f"{self.lhs} = {self.rhs}    [{self.rule}]"
 
-    def latex(self) -> str:
-        """``lhs &= rhs && rule`` (a row of an ``aligned`` block)."""
+    def latex(self, rule: str = "right") -> str:
+        """A row of an ``aligned`` block: ``lhs &= rhs && rule``, or (``rule="below"``, for a
+        narrow page) the rule in small type on a row of its own under the formula."""
+        if rule == "below":
+            return f"{self.lhs_tex} &= {self.rhs_tex} \\\\ &\\qquad {{\\footnotesize {rule_tex(self.rule)}}}"
         return f"{self.lhs_tex} &= {self.rhs_tex} && {rule_tex(self.rule)}"
 
     def to_dict(self) -> dict:
@@ -118,6 +121,6 @@ def rule_tex(rule: str) -> str:
     parts = []
     for segment in rule.split("; "):
         name, _, formula = segment.rpartition(": ") if "=" in segment else (segment, "", "")
-        text = f"\\text{{{_tex_text(name)}{':' if formula and name else ''}}}" if name else ""
+        text = f"\\text{{{_tex_text(name)}{': ' if formula and name else ''}}}" if name else ""
         parts.append(" ".join(p for p in (text, formula_tex(formula) if formula else "") if p))
     return ";\\; ".join(parts)

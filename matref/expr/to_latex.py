@@ -26,8 +26,9 @@ _NAME_PARTS = re.compile(r"([A-Za-z]+?)_?(\d+)?\Z")
 
 
 def symbol_latex(name: str) -> str:
-    """``alpha`` to ``\\alpha``, ``A1``/``A_1`` to ``A_{1}``, ``dX`` to ``\\mathrm{d}X``."""
-    if len(name) >= 2 and name[0] == "d" and name[1].isupper():
+    """``alpha`` to ``\\alpha``, ``A1``/``A_1`` to ``A_{1}``, ``dX`` to ``\\mathrm{d}X`` (and ``dx`` to
+    ``\\mathrm{d}x``: a d before one letter is a differential)."""
+    if len(name) >= 2 and name[0] == "d" and (name[1].isupper() or (len(name) == 2 and name[1].isalpha())):
         return r"\mathrm{d}" + symbol_latex(name[1:])
     m = _NAME_PARTS.match(name)
     if not m:
