@@ -63,6 +63,7 @@ def main() -> int:
         print(f"  {kind:12} {len(mine):3} derived, median {statistics.median(r[1] for r in mine) * 1000:5.1f} ms, "
               f"size ratio median {statistics.median(r[2] for r in mine):.2f}, worst {max(r[2] for r in mine):.1f}, "
               f"{sum(r[2] <= 1 for r in mine)} no larger")
+    print("slowest:", ", ".join(f"{r[0]} {r[1] * 1000:.0f} ms" for r in sorted(rows, key=lambda r: -r[1])[:4]))
     print("largest ratios:")
     for ident, _, ratio, got, stated, _ in sorted(rows, key=lambda r: -r[2])[:10]:
         print(f"  {ratio:4.1f}x {ident}: {got}   (catalog: {stated})")

@@ -45,6 +45,11 @@ def add(a: N.Node | None, b: N.Node | None) -> N.Node | None:
         merged = add(a.right, b)
         if not isinstance(merged, N.Add):
             return add(a.left, merged)
+    if isinstance(a, N.Mul) and isinstance(b, N.Mul):  # s ∘ A + s ∘ B = s ∘ (A + B)
+        if a.left == b.left:
+            return mul(a.left, add(a.right, b.right))
+        if a.right == b.right:
+            return mul(add(a.left, b.left), a.right)
     if isinstance(a, N.MatMul) and isinstance(b, N.MatMul):
         if a.right == b.right:
             return matmul(add(a.left, b.left), a.right)
@@ -58,15 +63,26 @@ def add(a: N.Node | None, b: N.Node | None) -> N.Node | None:
 
 
 def _coefficient(node: N.Node) -> tuple[float, N.Node]:
-    """``c * M`` as (c, M); ``M`` as (1, M)."""
+    """``c * M`` as (c, M), ``-M`` as (-1, M), ``M / c`` as (1 / c, M); ``M`` as (1, M)."""
+    if isinstance(node, N.Neg):
+        c, m = _coefficient(node.arg)
+        return -c, m
     if isinstance(node, N.Mul) and isinstance(node.left, N.Number):
-        return node.left.value, node.right
+        c, m = _coefficient(node.right)
+        return node.left.value * c, m
+    if isinstance(node, N.Div) and isinstance(node.right, N.Number) and node.right.value != 0:
+        c, m = _coefficient(node.left)
+        return c / node.right.value, m
     return 1.0, node
 
 
 def sub(a: N.Node, b: N.Node) -> N.Node:
     if isinstance(a, N.Number) and isinstance(b, N.Number):
         return num(a.value - b.value)
+    ca, ta = _coefficient(a)
+    cb, tb = _coefficient(b)
+    if ta == tb:  # like terms: M - M / 6 = (5 / 6) M
+        return mul(num(ca - cb), ta)
     if isinstance(b, N.Neg):
         return add(a, b.arg)
     if is_num(a, 0.0):
@@ -92,6 +108,8 @@ def mul(a: N.Node, b: N.Node) -> N.Node:
         return neg(mul(a, b.arg))
     if isinstance(b, N.Number):  # numbers first: 2 * X, not X * 2
         a, b = b, a
+    if isinstance(a, N.Number) and a.value < 0:  # -0.5 * M = -(0.5 * M), so that sums subtract it
+        return neg(mul(num(-a.value), b))
     if isinstance(a, N.Number) and isinstance(b, N.Mul) and isinstance(b.left, N.Number):
         return mul(num(a.value * b.left.value), b.right)
     if isinstance(b, N.Mul) and isinstance(b.left, N.Number):  # s * (2 * M) = 2 * (s * M)
@@ -142,6 +160,15 @@ def matmul(a: N.Node, b: N.Node) -> N.Node:
         return mul(b, a)
     if isinstance(b, N.MatMul):
         return matmul(matmul(a, b.left), b.right)
+    if _inverse_pair(a, b):  # inv(A) @ A = I
+        return I
+    if isinstance(a, N.MatMul) and _inverse_pair(a.right, b):  # P @ inv(A) @ A = P
+        return a.left
+    # divisions by numbers move out too: (I / 6) @ M = M / 6
+    if isinstance(a, N.Div) and isinstance(a.right, N.Number):
+        return div(matmul(a.left, b), a.right)
+    if isinstance(b, N.Div) and isinstance(b.right, N.Number):
+        return div(matmul(a, b.left), b.right)
     # numbers (and scalar-valued calls) move out of products: A @ (2 * B) = 2 * A @ B
     if isinstance(b, N.Mul) and _is_scalar_factor(b.left):
         return mul(b.left, matmul(a, b.right))
@@ -157,6 +184,18 @@ def matmul(a: N.Node, b: N.Node) -> N.Node:
     if isinstance(b, N.Neg):
         return neg(matmul(a, b.arg))
     return N.MatMul(a, b)
+
+
+def _inverse_pair(a: N.Node, b: N.Node) -> bool:
+    """Whether ``a @ b`` is I: inv(M) @ M, M @ inv(M), or the transposes of either."""
+    def inverse_of(n: N.Node) -> N.Node | None:
+        if isinstance(n, N.Call) and n.func == "inv":
+            return n.args[0]
+        if isinstance(n, N.Transpose) and isinstance(n.arg, N.Call) and n.arg.func == "inv":
+            return t(n.arg.args[0])
+        return None
+
+    return (inverse_of(a) is not None and inverse_of(a) == b) or (inverse_of(b) is not None and inverse_of(b) == a)
 
 
 def _is_scalar_factor(node: N.Node) -> bool:
@@ -250,7 +289,12 @@ def rebuild(node: N.Node, symmetric: frozenset = frozenset()) -> N.Node:
     if (isinstance(node, N.Transpose) and isinstance(node.arg, N.Call) and node.arg.func == "inv"
             and isinstance(node.arg.args[0], N.Symbol) and node.arg.args[0].name in symmetric):
         return rebuild(node.arg, symmetric)  # inv(S).T = inv(S) for a symmetric S
-    kids = tuple(rebuild(c, symmetric) for c in node.children())
+    return remake(node, tuple(rebuild(c, symmetric) for c in node.children()))
+
+
+def remake(node: N.Node, kids: tuple) -> N.Node:
+    """``node`` with new children ``kids``, through the constructors (one level: the children are
+    taken as they are)."""
     if isinstance(node, N.Transpose):
         return t(kids[0])
     if isinstance(node, N.Neg):

@@ -112,6 +112,8 @@ class _Job:
     seed: int | None
     typed: object
     ident: object
+    form: Form | None = None  # the scope with d<wrt> declared beside the symbols of f
+    inferred: object = None  # what tidy inferred in that scope (a tidy.Shapes), shared by every rebuild
 
     @property
     def symmetric(self) -> frozenset:
@@ -121,14 +123,16 @@ class _Job:
         return frozenset(n for n, props in self.ident.assumptions.items() if set(props) & STRUCTURED) | scalars
 
     def rebuild(self, node: N.Node) -> N.Node:
-        from matref.calculus.tidy import tidy
+        from matref.calculus.tidy import Shapes, tidy
 
-        return tidy(B.rebuild(node, self.symmetric), self.typed.scope)
+        if self.inferred is None or self.inferred.scope is not self.form.scope:
+            self.inferred = Shapes(self.form.scope)
+        return tidy(B.rebuild(node, self.symmetric), self.inferred)
 
-    def prove(self, claim: str, result: str, what: str):
+    def prove(self, claim: str, result: str, what: str, trials: int | None = None):
         from matref.faces.api import check
 
-        report = check(f=self.f, wrt=self.wrt, assume=self.assume, shapes=self.shapes, trials=self.trials,
+        report = check(f=self.f, wrt=self.wrt, assume=self.assume, shapes=self.shapes, trials=trials or self.trials,
                        seed=self.seed, **{claim: result})
         if not report.ok:
             raise MatrefError(f"matref derived {result} for the {what} of {self.f} with respect to {self.wrt}, "
@@ -195,7 +199,7 @@ def _gradient(job: _Job, w: Writer) -> N.Node:
     best = min(projected, key=size)  # the first (reverse) on a tie
     others = [g for g in projected if str(g) != str(best)]
     for g in others:  # the steps show this form: it is proved too
-        job.prove("grad", _plain(str(g)), "gradient (the identified form)")
+        job.prove("grad", _plain(str(g)), "gradient (the identified form)", trials=3)  # the engine's minimum
     rule = ("identification: df = gᵀ dx ⇔ ∂f/∂x = g" if form.shape(dx)[1]
             else "identification: df = tr(Gᵀ dX) ⇔ ∂f/∂X = G")
     lhs = (f"∂f/∂{job.wrt}", f"\\frac{{\\partial f}}{{\\partial {w.tex(N.Symbol(job.wrt))}}}")
@@ -336,7 +340,8 @@ def derive(f: str, wrt: str, assume=None, shapes=None, trials: int = 5, seed: in
     typed = job.typed
     scalar = typed.scope.unifier.is_scalar(typed.shape)
     kind = kind or DEFAULT_KIND[scalar]
-    w = Writer(Form.of(typed.scope, wrt))
+    job.form = Form.of(typed.scope, wrt)
+    w = Writer(job.form)
     node, kind, note = ROUTES[kind](job, w)
     claim = KINDS[kind].claim
     result = _plain(str(node))

@@ -14,46 +14,75 @@ from matref.expr.errors import MatrefError
 from matref.expr.infer import Scope
 
 
-def _shape(node: N.Node, scope: Scope) -> str | None:
-    try:
-        s = scope.fork()
-        return s.show(s.infer(node).shape)
-    except MatrefError:
-        return None
+class Shapes:
+    """The shapes of expressions in one scope, each inferred once (a derivation asks about the
+    same sub-expressions many times)."""
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+        self.memo: dict[N.Node, str | None] = {}
+
+    def __call__(self, node: N.Node) -> str | None:
+        if node not in self.memo:
+            try:
+                s = self.scope.fork()
+                self.memo[node] = s.show(s.infer(node).shape)
+            except MatrefError:
+                self.memo[node] = None
+        return self.memo[node]
 
 
 def _size(node: N.Node) -> int:
     return sum(1 for _ in N.walk(node))
 
 
-def tidy(node: N.Node, scope: Scope) -> N.Node:
-    """``node`` with the shape-aware rewrites applied bottom-up (never longer than it was)."""
-    kids = tuple(tidy(c, scope) for c in node.children())
-    node = B.rebuild(N.replace_children(node, kids)) if kids else node
-    out = _rewrite(node, scope)
+def tidy(node: N.Node, scope: Scope | Shapes) -> N.Node:
+    """``node`` with the shape-aware rewrites applied bottom-up (never longer than it was).
+    ``scope``: the derivation's, or a :class:`Shapes` over it (to share what it inferred)."""
+    shapes = scope if isinstance(scope, Shapes) else Shapes(scope)
+    kids = tuple(tidy(c, shapes) for c in node.children())
+    node = B.remake(node, kids) if kids else node
+    out = _rewrite(node, shapes)
     return out if _size(out) <= _size(node) else node
 
 
-def _rewrite(node: N.Node, scope: Scope) -> N.Node:
+def _scalar(node: N.Node, shapes: Shapes) -> bool:
+    """Whether ``node`` is 1x1 (a product such as xᵀ A x, which the constructors cannot see)."""
+    if isinstance(node, N.Number):
+        return True
+    if isinstance(node, (N.Symbol, N.Identity)):
+        return False if isinstance(node, N.Identity) else shapes.scope.is_scalar(node)
+    return shapes(node) == "1x1"
+
+
+def _rewrite(node: N.Node, shapes: Shapes) -> N.Node:
+    if isinstance(node, N.Transpose) and _scalar(node.arg, shapes):
+        return node.arg  # a 1x1 is its own transpose
+    if isinstance(node, N.MatMul):  # a 1x1 factor of a product is a scaling
+        if _scalar(node.right, shapes):
+            return B.mul(node.right, node.left)
+        if _scalar(node.left, shapes):
+            return B.mul(node.left, node.right)
     if isinstance(node, N.Mul):
         for a, b in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(b, N.Div) and b.right == a and _shape(b.left, scope) == _shape(node, scope):
+            if isinstance(b, N.Div) and b.right == a and shapes(b.left) == shapes(node):
                 return b.left  # s ∘ (y ⊘ s) = y
         for a, b in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(b, (N.Add, N.Sub)):  # distribute, keep it if it came out shorter
+            if isinstance(b, (N.Add, N.Sub)) and any(isinstance(n, N.Div) and n.right == a for n in N.walk(b)):
+                # distribute when a cancellation may follow; keep it if it came out shorter
                 make = B.add if isinstance(b, N.Add) else B.sub
-                spread = make(tidy(B.mul(a, b.left), scope), tidy(B.mul(a, b.right), scope))
-                if _size(spread) < _size(node) and _shape(spread, scope) == _shape(node, scope):
+                spread = make(tidy(B.mul(a, b.left), shapes), tidy(B.mul(a, b.right), shapes))
+                if _size(spread) < _size(node) and shapes(spread) == shapes(node):
                     return spread
     if isinstance(node, N.MatMul) and isinstance(node.right, N.Div):
         s, y = node.right.right, node.right.left
-        if B.t(node.left) == s and _shape(s, scope) == _shape(y, scope) and _is_column(s, scope):
+        if B.t(node.left) == s and shapes(s) == shapes(y) and _is_column(s, shapes):
             return B.call("sum", y)  # sᵀ (y ⊘ s) = Σ y
     return node
 
 
-def _is_column(node: N.Node, scope: Scope) -> bool:
-    s = scope.fork()
+def _is_column(node: N.Node, shapes: Shapes) -> bool:
+    s = shapes.scope.fork()
     try:
         return s.unifier.is_scalar((s.infer(node).shape[1], 1))
     except MatrefError:
