@@ -57,7 +57,7 @@ def test_verify_selection_and_exit(capsys):
     (["check", "--f", "tr(A @ x)", "--wrt", "x", "--grad", "A"], "tr needs a square matrix"),
     (["check", "--f", "tr(X)", "--wrt", "X", "--grad", "I", "--assume", "X=symetric"], "unknown assumption"),
     (["check", "--f", "tr(X)"], "exactly one of"),
-    (["check", "--f", "tr(pinv(X))", "--wrt", "X"], "no rule yet for the pseudo-inverse"),
+    (["check", "--f", "tr(kron(A, X))", "--wrt", "X"], "no rule yet for the Kronecker product"),
     (["check", "--f", "__import__('os').system('true')", "--wrt", "X", "--grad", "I"], "only the functions of the language"),
 ])
 def test_bad_input_exits_2_with_a_message(capsys, argv, needle):

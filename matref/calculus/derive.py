@@ -120,7 +120,15 @@ class _Job:
         """The symbols equal to their transpose: assumed symmetric (or diagonal), or 1x1."""
         scope = self.typed.scope
         scalars = {n for n in N.symbols(self.typed.node) if scope.unifier.is_scalar(scope.shape_of_symbol(n))}
-        return frozenset(n for n, props in self.ident.assumptions.items() if set(props) & STRUCTURED) | scalars
+        structured = {n for n in self.ident.assumptions if self.props(n) & STRUCTURED}
+        directions = {f"d{self.wrt}"} if self.wrt in structured else set()  # dX lives where X does
+        return frozenset(structured | directions | scalars)
+
+    def props(self, name: str) -> frozenset:
+        """What is assumed of ``name``, with everything it implies (distinct_eigenvalues: symmetric)."""
+        from matref.data.assumptions import closure
+
+        return closure(self.ident.assumptions.get(name, ()))
 
     def rebuild(self, node: N.Node) -> N.Node:
         from matref.calculus.tidy import Shapes, tidy
@@ -191,7 +199,7 @@ def _gradient(job: _Job, w: Writer) -> N.Node:
             w.add("collect the terms", ("df", "\\mathrm{d}f"),
                   B.matmul(m, dx) if cols1 else B.call("tr", B.matmul(m, dx)))
         candidates.append(job.rebuild(B.t(m)))
-    props = job.ident.assumptions.get(job.wrt, ())
+    props = job.props(job.wrt)
     projected = []
     for g in candidates:
         p, how = project(g, props)
@@ -251,7 +259,7 @@ def _route_gradient(job: _Job, w: Writer):
 
 def _route_hessian(job: _Job, w: Writer):
     _need_scalar(job, "Hessian")
-    props = set(job.ident.assumptions.get(job.wrt, ())) & STRUCTURED
+    props = job.props(job.wrt) & STRUCTURED
     if props:
         raise MatrefError(f"--hessian with respect to a structured {job.wrt} ({', '.join(sorted(props))}) is "
                           "not derived yet (a Hessian on a subspace)")

@@ -173,6 +173,21 @@ def _eigval(n: N.Call, ds, p: Pass):
     return B.matmul(B.matmul(B.t(v), ds[0]), v)
 
 
+def _pinv(n: N.Call, ds, p: Pass):
+    """Golub and Pereyra (1973), for A of constant rank."""
+    a, da, ap = n.args[0], ds[0], n
+    first = B.neg(B.matmul(B.matmul(ap, da), ap))
+    second = B.matmul(B.matmul(B.matmul(ap, B.t(ap)), B.t(da)), B.sub(B.I, B.matmul(a, ap)))
+    third = B.matmul(B.matmul(B.sub(B.I, B.matmul(ap, a)), B.t(da)), B.matmul(B.t(ap), ap))
+    return B.add(B.add(first, second), third)
+
+
+def _eigvec(n: N.Call, ds, p: Pass):
+    a, (i,) = n.args[0], n.params
+    shifted = B.sub(B.mul(B.call("eigval", a, params=(i,)), B.I), a)
+    return B.matmul(B.matmul(B.call("pinv", shifted), ds[0]), n)
+
+
 CALLS: dict[str, tuple[str, Callable]] = {
     "tr": _unary("d tr(A) = tr(dA)", lambda a, da, n: B.call("tr", da)),
     "det": _unary("Jacobi's formula: d det(A) = det(A) tr(inv(A) dA)",
@@ -196,12 +211,12 @@ CALLS: dict[str, tuple[str, Callable]] = {
     "kron": ("d(A ⊗ B) = dA ⊗ B + A ⊗ dB", _kron),
     "mpow": ("d Aᵏ = Σ Aⁱ dA Aᵏ⁻¹⁻ⁱ", _mpow),
     "eigval": ("a simple eigenvalue of a symmetric A: d λᵢ = vᵢᵀ dA vᵢ", _eigval),
+    "eigvec": ("its unit eigenvector: d vᵢ = pinv(λᵢ I - A) dA vᵢ", _eigvec),
+    "pinv": ("Golub-Pereyra, A of constant rank: d A⁺ = -A⁺ dA A⁺ + A⁺ A⁺ᵀ dAᵀ (I - A A⁺) + (I - A⁺ A) dAᵀ A⁺ᵀ A⁺",
+             _pinv),
 }
 """The differential of each function of the language that has a rule."""
 
-NOT_YET = {
-    "pinv": "no rule yet for the pseudo-inverse",
-    "eigvec": "no rule yet for eigenvectors",
-}
+NOT_YET: dict[str, str] = {}
 """Functions without a rule, and why (a test requires every function to be in CALLS, here or in
 :data:`matref.calculus.reverse.CONSTANTS`)."""

@@ -198,6 +198,21 @@ def _eigval(n: N.Call, g: N.Node, p: Pass):
     return (B.mul(g, B.matmul(v, B.t(v))),)
 
 
+def _pinv(n: N.Call, g: N.Node, p: Pass):
+    """The adjoint of Golub and Pereyra's differential (each term's transpose, by the cyclic trace)."""
+    a, ap = n.args[0], n
+    first = B.neg(B.matmul(B.matmul(B.t(ap), g), B.t(ap)))
+    second = B.matmul(B.matmul(B.sub(B.I, B.matmul(a, ap)), B.t(g)), B.matmul(ap, B.t(ap)))
+    third = B.matmul(B.matmul(B.matmul(B.t(ap), ap), B.t(g)), B.sub(B.I, B.matmul(ap, a)))
+    return (B.add(B.add(first, second), third),)
+
+
+def _eigvec(n: N.Call, g: N.Node, p: Pass):
+    a, (i,) = n.args[0], n.params
+    shifted = B.sub(B.mul(B.call("eigval", a, params=(i,)), B.I), a)
+    return (B.matmul(B.matmul(B.t(B.call("pinv", shifted)), g), B.t(n)),)
+
+
 CALLS: dict[str, tuple[str, Callable]] = {
     "tr": ("d tr(A) = tr(dA)", lambda n, g, p: (B.mul(g, B.I),)),
     "det": ("Jacobi's formula: d det(A) = det(A) tr(inv(A) dA)",
@@ -222,14 +237,15 @@ CALLS: dict[str, tuple[str, Callable]] = {
     "diag": ("diag is linear (its adjoint is diag)", lambda n, g, p: (B.call("diag", g),)),
     "mpow": ("d Aᵏ = Σ Aⁱ dA Aᵏ⁻¹⁻ⁱ", _mpow),
     "eigval": ("a simple eigenvalue of a symmetric A: d λᵢ = vᵢᵀ dA vᵢ", _eigval),
+    "eigvec": ("its unit eigenvector: d vᵢ = pinv(λᵢ I - A) dA vᵢ", _eigvec),
+    "pinv": ("Golub-Pereyra, A of constant rank: d A⁺ = -A⁺ dA A⁺ + A⁺ A⁺ᵀ dAᵀ (I - A A⁺) + (I - A⁺ A) dAᵀ A⁺ᵀ A⁺",
+             _pinv),
 }
 """The reverse-mode rule of each function of the language that has one."""
 
 NOT_YET = {
     "kron": "no rule yet for the Kronecker product (its adjoint needs a reshape the language lacks)",
     "vec": "no rule yet for vec (its adjoint, unvec, is not in the language)",
-    "pinv": "no rule yet for the pseudo-inverse",
-    "eigvec": "no rule yet for eigenvectors",
 }
 """Functions without a rule, and why (a test requires every function to be in CALLS, here or in
 :data:`CONSTANTS`)."""

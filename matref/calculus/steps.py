@@ -96,11 +96,11 @@ def size(node: N.Node) -> int:
 
 
 # -- a rule's name in LaTeX -------------------------------------------------------------------------
-_SUPER = {"ᵀ": "\\top", "ⁱ": "i", "ᵏ": "k", "⁻": "-", "¹": "1", "²": "2"}
+_SUPER = {"ᵀ": "\\top", "ⁱ": "i", "ᵏ": "k", "⁻": "-", "¹": "1", "²": "2", "⁺": "+"}
 _SYMBOLS = {"⊗": "\\otimes ", "∘": "\\circ ", "⊘": "\\oslash ", "⇔": "\\Leftrightarrow ", "∂": "\\partial ",
             "Σ": "\\sum ", "‖": "\\|", "λ": "\\lambda ", "σ": "\\sigma ", "∇": "\\nabla ", "𝟏": "\\mathbf{1}",
             "ᵢ": "_{i}"}
-_OPERATORS = re.compile(r"\b(tr|sum|vec|diag|sqrt|softmax|LSE|sym|Sym)\b")
+_OPERATORS = re.compile(r"\b(tr|sum|vec|diag|sqrt|softmax|LSE|sym|Sym|pinv)\b")
 _BUILTIN = re.compile(r"\b(det|log|exp|sin|cos|tanh)\b")
 
 

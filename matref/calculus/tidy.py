@@ -55,7 +55,32 @@ def _scalar(node: N.Node, shapes: Shapes) -> bool:
     return shapes(node) == "1x1"
 
 
+def _signed_terms(node: N.Node, sign: float = 1.0) -> list[tuple[float, N.Node]]:
+    if isinstance(node, N.Add):
+        return _signed_terms(node.left, sign) + _signed_terms(node.right, sign)
+    if isinstance(node, N.Sub):
+        return _signed_terms(node.left, sign) + _signed_terms(node.right, -sign)
+    c, term = B._coefficient(node)
+    return [(sign * c, term)]
+
+
+def collect(node: N.Node) -> N.Node:
+    """A sum with its like terms collected: P + Q + P - Q / 2 = 2 P + Q / 2 (exact: the terms of a
+    sum broadcast to one shape, whatever their order)."""
+    totals: dict[N.Node, float] = {}
+    for c, term in _signed_terms(node):
+        totals[term] = totals.get(term, 0.0) + c
+    if len(totals) == len(_signed_terms(node)) or any(c == 0 for c in totals.values()):
+        return node  # nothing to collect (or a cancellation, whose zero would lose the shape)
+    out = None
+    for term, c in totals.items():
+        out = B.add(out, B.mul(B.num(c), term))
+    return out
+
+
 def _rewrite(node: N.Node, shapes: Shapes) -> N.Node:
+    if isinstance(node, (N.Add, N.Sub)):
+        node = collect(node)
     if isinstance(node, N.Transpose) and _scalar(node.arg, shapes):
         return node.arg  # a 1x1 is its own transpose
     if isinstance(node, N.MatMul):  # a 1x1 factor of a product is a scaling
