@@ -363,3 +363,13 @@ def test_linear_forms_expand_and_say_when_there_is_no_matrix():
     assert [str(t) for t in linear.terms(parse("A @ (dx + B @ dx) - dx"), form)] == ["A @ dx", "A @ B @ dx", "-dx"]
     with pytest.raises(linear.NoMatrixForm, match="diag"):
         linear.matrix_of(parse("diag(dx)"), form)
+
+
+def test_common_subexpressions_are_named_for_reading():
+    d = matref.derive("det(A @ X @ B)", "X", seed=1)
+    assert d.named == (("S1", "A @ X @ B"),) and d.short == "det(S1) * (A.T @ inv(S1).T @ B.T)  where S1 = A @ X @ B"
+    assert "= det(S1)" in str(d) and d.to_dict()["named"] == {"S1": "A @ X @ B"}
+    # a name never shadows a symbol of f
+    d = matref.derive("det(S1 @ X @ B)", "X", seed=1)
+    assert d.named and d.named[0][0] != "S1"
+    assert not matref.derive("tr(A @ X)", "X", seed=1).named

@@ -20,6 +20,7 @@ from matref.calculus.reverse import NotDifferentiable, gradient
 from matref.calculus.steps import Writer, size
 from matref.expr import nodes as N
 from matref.expr.errors import MatrefError
+from matref.expr.parse import parse
 from matref.kinds import KINDS
 
 __all__ = ["Derivation", "NotDifferentiable", "derive", "ROUTES"]
@@ -61,9 +62,22 @@ class Derivation:
     report: object
     kind: str = "gradient"
     note: str = ""
+    named: tuple = ()  # ((name, expression), ...): the common sub-expressions of the result, named
+
+    @property
+    def short(self) -> str:
+        """The result with its repeated sub-expressions named (``det(S1) * ... where S1 = A @ X @ B``)."""
+        if not self.named:
+            return self.result
+        from matref.calculus.steps import common_subexpressions
+
+        node, _ = common_subexpressions(B.strip_spans(parse(self.result)), set(N.symbols(parse(self.f))) | {f"d{self.wrt}"})
+        return f"{_plain(str(node))}  where " + ", ".join(f"{n} = {e}" for n, e in self.named)
 
     def __str__(self) -> str:
         lines = [f"{self.kind} of {self.f} with respect to {self.wrt}:", f"  {self.result}"]
+        if self.named:
+            lines.append(f"  = {self.short}")
         if self.note:
             lines.append(f"  ({self.note})")
         lines += [f"proof: {self.report.headline()}", f"  reproduce: {self.report.reproduce}"]
@@ -80,7 +94,8 @@ class Derivation:
 
     def to_dict(self) -> dict:
         return {"f": self.f, "wrt": self.wrt, "kind": self.kind, self.kind: self.result, "latex": self.latex,
-                "layouts": self.layouts, "note": self.note, "steps": [s.to_dict() for s in self.steps],
+                "layouts": self.layouts, "note": self.note, "named": dict(self.named), "short": self.short,
+                "steps": [s.to_dict() for s in self.steps],
                 "report": self.report.to_dict()}
 
 
@@ -357,6 +372,10 @@ def derive(f: str, wrt: str, assume=None, shapes=None, trials: int = 5, seed: in
     from matref.faces.api import build
 
     stated = build(f=f, wrt=wrt, assume=assume, shapes=shapes, **{claim: result})
-    return Derivation(f, wrt, result, stated.latex, dict(stated.layouts), tuple(w.steps), report, kind, note)
+    from matref.calculus.steps import common_subexpressions
+
+    _, names = common_subexpressions(B.strip_spans(parse(result)), set(N.symbols(typed.node)) | {f"d{wrt}"})
+    named = tuple((n, _plain(str(e))) for n, e in names)
+    return Derivation(f, wrt, result, stated.latex, dict(stated.layouts), tuple(w.steps), report, kind, note, named)
 
 

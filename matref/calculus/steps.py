@@ -124,3 +124,36 @@ def rule_tex(rule: str) -> str:
         text = f"\\text{{{_tex_text(name)}{': ' if formula and name else ''}}}" if name else ""
         parts.append(" ".join(p for p in (text, formula_tex(formula) if formula else "") if p))
     return ";\\; ".join(parts)
+
+
+def common_subexpressions(node: N.Node, taken: set[str], smallest: int = 4) -> tuple[N.Node, list[tuple[str, N.Node]]]:
+    """``node`` with each sub-expression of at least ``smallest`` nodes that occurs twice or more
+    replaced by a name (S1, S2 ...; none in ``taken``), and the names with what they stand for.
+
+    For reading only: the named form is what a person writes ("where S1 = A X B"); the result
+    proved and returned stays the full expression.
+    """
+    counts: dict[N.Node, int] = {}
+    for n in N.walk(node):
+        if not isinstance(n, (N.Symbol, N.Number, N.Identity)) and size(n) >= smallest:
+            counts[n] = counts.get(n, 0) + 1
+    repeated = sorted((n for n, k in counts.items() if k >= 2), key=size, reverse=True)
+    names: list[tuple[str, N.Node]] = []
+    k = 0
+    for sub in repeated:
+        if sum(1 for n in N.walk(node) if n == sub) < 2:  # inside an expression named already
+            continue
+        k += 1
+        while f"S{k}" in taken:
+            k += 1
+        name = f"S{k}"
+        node = _replace(node, sub, N.Symbol(name))
+        names.append((name, sub))
+    return node, names
+
+
+def _replace(node: N.Node, old: N.Node, new: N.Node) -> N.Node:
+    if node == old:
+        return new
+    kids = tuple(_replace(c, old, new) for c in node.children())
+    return N.replace_children(node, kids) if kids else node
