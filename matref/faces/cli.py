@@ -94,12 +94,15 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--trials", type=int, default=5, help="random instances (at least 3 always run)")
     chk.add_argument("--seed", type=int)
     chk.add_argument("--json", action="store_true")
-    der = sub.add_parser("derive", help="derive the gradient (or differential) of your own expression, then prove it",
+    der = sub.add_parser("derive", help="derive a gradient, differential, Jacobian or Hessian of your own expression, "
+                                        "with its steps, then prove it",
                          description="Derive the gradient of a scalar expression (denominator layout, shaped "
                                      "like the variable), or the differential d f of any expression (written "
-                                     "with d<wrt>: the Jacobian's action), print it in matref syntax and LaTeX, "
-                                     "and prove it with the catalog's engine. Exit status: 0 derived and proved, "
-                                     "2 bad input or a part without a derivative rule.")
+                                     "with d<wrt>: the Jacobian's action), or with --jacobian / --hessian the "
+                                     "matrix d vec f / d vec wrt (Kronecker/commutation form) / the Hessian; print "
+                                     "it in matref syntax and LaTeX, with --steps the derivation one named rule per "
+                                     "line, and prove it with the catalog's engine first. Exit status: 0 derived "
+                                     "and proved, 2 bad input or a part without a derivative rule.")
     der.add_argument("--f", required=True, help="the function, e.g. 'tr(A @ inv(X) @ B)'")
     der.add_argument("--wrt", required=True, help="the variable, e.g. X")
     der.add_argument("--assume", action="append", default=[], metavar="NAME=PROP",
