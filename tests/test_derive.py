@@ -373,3 +373,33 @@ def test_common_subexpressions_are_named_for_reading():
     d = matref.derive("det(S1 @ X @ B)", "X", seed=1)
     assert d.named and d.named[0][0] != "S1"
     assert not matref.derive("tr(A @ X)", "X", seed=1).named
+
+
+@pytest.mark.parametrize("f, wrt, assume, kind, expected", [
+    # the engine's convention: the Frobenius gradient on the variable's tangent space
+    ("tr(A @ Q)", "Q", ["Q=orthogonal"], None, "(A.T - Q @ A @ Q) / 2"),
+    ("tr(A @ X)", "X", ["X=symmetric"], "jacobian", "vec(A.T).T @ (I + commutation(X)) / 2"),
+    ("inv(Q)", "Q", ["Q=orthogonal"], "jacobian", None),
+    ("a.T @ X @ b", "X", ["X=diagonal"], "jacobian", None),
+])
+def test_structured_variables_are_read_on_their_tangent_space(f, wrt, assume, kind, expected):
+    d = matref.derive(f, wrt, assume=assume, kind=kind, seed=1)
+    assert d.report.ok and (expected is None or d.result == expected)
+    assert any("tangent" in s.rule or "Sym(n)" in s.rule or "diagonal" in s.rule for s in d.steps)
+
+
+def test_an_undecided_proof_is_not_an_answer_and_not_called_a_bug(capsys):
+    with pytest.raises(matref.MatrefError, match="could not decide") as e:
+        matref.derive("A @ pinv(A)", "A", shapes={"A": "m x n"}, seed=1)
+    assert "bug" not in str(e.value)
+    assert cli.main(["derive", "--f", "A @ pinv(A)", "--wrt", "A", "--shape", "A=m x n", "--seed", "1"]) == 3
+
+
+def test_a_function_of_the_shape_only_has_a_zero_derivative_said_plainly():
+    with pytest.raises(matref.MatrefError, match="does not depend on the entries of X"):
+        matref.derive("commutation(A @ X @ B) @ kron(B.T, A)", "X")
+
+
+def test_a_fixed_size_variable_gets_its_jacobian():
+    d = matref.derive("1 + det(A) + tr(A)", "A", shapes={"A": "2x2"}, kind="jacobian", seed=1)
+    assert d.kind == "jacobian" and "vec(I).T" in d.result and d.report.ok

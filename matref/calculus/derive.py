@@ -103,16 +103,53 @@ STRUCTURED = frozenset({"symmetric", "spd", "diagonal"})
 """Assumptions that make a variable live on a subspace (its gradient is projected there)."""
 
 
-def project(g, props) -> tuple[object, str]:
-    """The gradient on the variable's own space: on Sym(n), sym(G) = (G + Gᵀ) / 2; on the diagonal
-    matrices, G ∘ I. (The Frobenius gradient on the subspace; the catalog's convention.)"""
-    props = set(props)
-    if "diagonal" in props:
-        return B.mul(g, B.I), "gradient on the diagonal matrices: G ∘ I"
-    if props & {"symmetric", "spd"}:
-        sym = B.div(B.add(g, B.t(g)), B.num(2))
-        return sym, "gradient on Sym(n): sym(G) = (G + Gᵀ) / 2"
-    return g, ""
+class Unproved(MatrefError):
+    """A derived result whose proof was undecided (not refuted): it is not given as an answer."""
+
+    exit_code = 3
+
+
+UNDECIDED = frozenset({"undecided"})
+"""The verdicts that neither prove nor refute."""
+
+
+def _sym(m):
+    return B.div(B.add(m, B.t(m)), B.num(2))
+
+
+TANGENT = {
+    # space: (the gradient G projected onto it, the Jacobian J composed with that projection, rule)
+    "symmetric": (_sym, lambda j, x: B.div(B.matmul(j, B.add(B.I, B.call("commutation", x))), B.num(2)),
+                  "on Sym(n): sym(G) = (G + Gᵀ) / 2, J P with P = (I + K) / 2"),
+    "diagonal": (lambda g: B.mul(g, B.I), lambda j, x: B.matmul(j, B.call("diag", B.call("vec", B.I))),
+                 "on the diagonal matrices: G ∘ I, J diag(vec(I))"),
+    "orthogonal": (
+        lambda g, x=None: None,  # filled in with the point below (it needs X)
+        lambda j, x: B.div(B.matmul(j, B.sub(B.I, B.matmul(B.call("kron", B.t(x), x), B.call("commutation", x)))),
+                           B.num(2)),
+        "on the orthogonal group (tangent space X skew): (G - X Gᵀ X) / 2"),
+    "symmetric_orthogonal": (
+        lambda g, x=None: None,
+        lambda j, x: B.div(B.matmul(B.matmul(j, B.sub(B.I, B.call("kron", B.t(x), x))),
+                                    B.add(B.I, B.call("commutation", x))), B.num(4)),
+        "on the symmetric orthogonal matrices: (S - X S X) / 2 with S = sym(G)"),
+}
+"""The tangent space of a structured variable (:func:`matref.engine.sampling.structure`, the engine's
+convention): how a gradient and a Jacobian are read on it. A general variable needs none."""
+
+
+def project(g, space: str, x) -> tuple[object, str]:
+    """The gradient on the variable's own space (the Frobenius gradient on the tangent space at
+    ``x``; the catalog's and the engine's convention): on Sym(n), sym(G) = (G + Gᵀ) / 2; on the
+    diagonal matrices, G ∘ I; on the orthogonal group, (G - X Gᵀ X) / 2."""
+    if space not in TANGENT:
+        return g, ""
+    if space == "orthogonal":
+        return B.div(B.sub(g, B.matmul(B.matmul(x, B.t(g)), x)), B.num(2)), "gradient " + TANGENT[space][2]
+    if space == "symmetric_orthogonal":
+        sym = _sym(g)
+        return B.div(B.sub(sym, B.matmul(B.matmul(x, sym), x)), B.num(2)), "gradient " + TANGENT[space][2]
+    return TANGENT[space][0](g), "gradient " + TANGENT[space][2].split(", J")[0]
 
 
 @dataclass
@@ -139,6 +176,19 @@ class _Job:
         directions = {f"d{self.wrt}"} if self.wrt in structured else set()  # dX lives where X does
         return frozenset(structured | directions | scalars)
 
+    @property
+    def space(self) -> str:
+        """The tangent-space kind of the variable (general, symmetric, diagonal, orthogonal ...)."""
+        from matref.engine.sampling import structure
+
+        scope = self.typed.scope
+        scalar = scope.unifier.is_scalar(scope.shape_of_symbol(self.wrt))
+        kind = structure(self.props(self.wrt), (1, 1) if scalar else None)
+        if kind == "point":
+            raise MatrefError(f"--wrt {self.wrt}: assumed {', '.join(sorted(self.ident.assumptions[self.wrt]))}, "
+                              f"{self.wrt} is an isolated point of its set (nothing to differentiate along)")
+        return kind
+
     def props(self, name: str) -> frozenset:
         """What is assumed of ``name``, with everything it implies (distinct_eigenvalues: symmetric)."""
         from matref.data.assumptions import closure
@@ -157,6 +207,10 @@ class _Job:
 
         report = check(f=self.f, wrt=self.wrt, assume=self.assume, shapes=self.shapes, trials=trials or self.trials,
                        seed=self.seed, **{claim: result})
+        if not report.ok and report.verdict in UNDECIDED:
+            raise Unproved(f"matref derived {result} for the {what} of {self.f} with respect to {self.wrt}, but its "
+                           f"proof could not decide ({report.reason}), so it is not given as an answer; other "
+                           f"sizes (--shape) or more --trials may decide it\n{report}")
         if not report.ok:
             raise MatrefError(f"matref derived {result} for the {what} of {self.f} with respect to {self.wrt}, "
                               f"and its own proof says {report.verdict}: this is a bug in matref (please report "
@@ -187,8 +241,7 @@ def _gradient(job: _Job, w: Writer) -> N.Node:
     the reverse pass's form and the identified one (both proved when they differ)."""
     form = w.form
     dx = N.Symbol(form.dx)
-    df, raw = forward.differential(job.typed, job.wrt)
-    w.differential(raw)
+    df = _differential(job, w)
     w.add("the differential of f", ("df", "\\mathrm{d}f"), df)
     reverse_g, _ = gradient(job.typed, job.wrt)
     candidates = [job.rebuild(reverse_g)]
@@ -214,10 +267,10 @@ def _gradient(job: _Job, w: Writer) -> N.Node:
             w.add("collect the terms", ("df", "\\mathrm{d}f"),
                   B.matmul(m, dx) if cols1 else B.call("tr", B.matmul(m, dx)))
         candidates.append(job.rebuild(B.t(m)))
-    props = job.props(job.wrt)
+    space, x = job.space, N.Symbol(job.wrt)
     projected = []
     for g in candidates:
-        p, how = project(g, props)
+        p, how = project(g, space, x)
         projected.append(job.rebuild(p))
     best = min(projected, key=size)  # the first (reverse) on a tie
     others = [g for g in projected if str(g) != str(best)]
@@ -229,7 +282,7 @@ def _gradient(job: _Job, w: Writer) -> N.Node:
     shown = candidates[-1] if pairs else candidates[0]
     w.add(rule, lhs, shown)
     if how:
-        w.add(how, lhs, project(shown, props)[0])
+        w.add(how, lhs, job.rebuild(project(shown, space, x)[0]))
     if str(best) != str(projected[-1] if pairs else projected[0]):
         w.add("the same gradient, shorter (also proved)", lhs, best)
     return best
@@ -274,10 +327,10 @@ def _route_gradient(job: _Job, w: Writer):
 
 def _route_hessian(job: _Job, w: Writer):
     _need_scalar(job, "Hessian")
-    props = job.props(job.wrt) & STRUCTURED
-    if props:
-        raise MatrefError(f"--hessian with respect to a structured {job.wrt} ({', '.join(sorted(props))}) is "
-                          "not derived yet (a Hessian on a subspace)")
+    if job.space != "general":
+        raise MatrefError(f"--hessian with respect to a structured {job.wrt} "
+                          f"({', '.join(sorted(job.ident.assumptions[job.wrt]))}) is not derived yet (a Hessian "
+                          "on its tangent space)")
     g = _gradient(job, w)
     dg, raw = forward.differential(job.typed.scope.fork().infer(g), job.wrt)
     w.differential(raw)
@@ -287,6 +340,9 @@ def _route_hessian(job: _Job, w: Writer):
 
 def _differential(job: _Job, w: Writer) -> N.Node:
     df, raw = forward.differential(job.typed, job.wrt)
+    if B.is_num(df, 0.0):  # commutation(X), eye(n): the shape of X, never its entries
+        raise MatrefError(f"--f {job.f} does not depend on the entries of {job.wrt} (at most on its shape): "
+                          "its derivative is zero")
     w.differential(raw)
     return df
 
@@ -299,11 +355,16 @@ def _route_jacobian(job: _Job, w: Writer):
     df = _differential(job, w)
     w.add("the differential of f", ("df", "\\mathrm{d}f"), job.rebuild(df))
     try:
-        return _matrix_step(w, df, ("J", "J"), job), "jacobian", ""
+        j = _matrix_step(w, df, ("J", "J"), job)
     except NoMatrixForm as e:
         note = (f"the Jacobian has no Kronecker/commutation form here ({str(e).split(':')[0]}); its action is "
                 f"the differential: vec(d f) = J vec(d{job.wrt})")
         return job.rebuild(df), "differential", note
+    space = job.space
+    if space in TANGENT:
+        j = job.rebuild(TANGENT[space][1](j, N.Symbol(job.wrt)))
+        w.add(f"the Jacobian {TANGENT[space][2]}", ("J", "J"), j)
+    return j, "jacobian", ""
 
 
 ROUTES = {"gradient": _route_gradient, "differential": _route_differential, "jacobian": _route_jacobian,

@@ -94,6 +94,8 @@ class Scope:
                         break
             if len(fa) == len(fb) and all(u.unify(x, y, where) for x, y in zip(fa, fb)):
                 continue
+            if _power_of_one_size(u, fa, fb, where) or _power_of_one_size(u, fb, fa, where):
+                continue
             if bool(fa) != bool(fb):
                 # p*q = p: what is left must be 1, impossible for an undeclared (strict) size.
                 if not all(u.unify(x, 1, where) for x in fa + fb):
@@ -129,6 +131,29 @@ class Scope:
                 owner = next((t for t in self.typed if id(where) in t.shapes), typed)
                 owner.fail(where, f"sizes {ra} and {rb} must be equal")
         return typed
+
+
+def _power_of_one_size(u: Unifier, fa: list, fb: list, where) -> bool:
+    """``n * n = 4`` (a vec of an identity against a fixed 2 x 2 matrix): one free size, to a power,
+    equal to a known number, settles it when the root is a whole number."""
+    known_a = [x for x in fa if isinstance(x, int)]
+    free_a = [x for x in fa if not isinstance(x, int)]
+    if not free_a or any(not isinstance(x, int) for x in fb) or any(x is not free_a[0] for x in free_a):
+        return False
+    total = 1
+    for x in fb:
+        total *= x
+    scale = 1
+    for x in known_a:
+        scale *= x
+    if total % scale:
+        return False
+    target, k = total // scale, len(free_a)
+    root = round(target ** (1.0 / k))
+    for r in (root - 1, root, root + 1):
+        if r >= 1 and r ** k == target:
+            return u.unify(free_a[0], r, where)
+    return False
 
 
 @dataclass

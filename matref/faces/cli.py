@@ -368,7 +368,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
         return handler(args, out)
     except MatrefError as e:
         err.write(f"matref: error: {_clip(str(e))}\n")
-        return 2
+        return getattr(e, "exit_code", 2)  # 2, or 3 for a derived result whose proof was undecided
     except BrokenPipeError:
         return 0
     except MemoryError:
