@@ -51,8 +51,11 @@ class Identity:
     True
     """
 
-    def __init__(self, spec: IdentitySpec):
+    def __init__(self, spec: IdentitySpec, typed_by_hand: bool = False):
+        # The catalog is written in matref's own spelling; a formula typed by a user (matref.check)
+        # may use numpy's and the usual habits (np.trace, X', X^T, X^-1), read as the language's.
         self.spec = spec
+        self.typed_by_hand = typed_by_hand
         try:
             self._build()
         except CatalogError:
@@ -78,7 +81,7 @@ class Identity:
         trees: dict[str, N.Node] = {}
         for role, text in spec.statement:
             try:
-                trees[role] = parse(text)
+                trees[role] = parse(text, strict=not self.typed_by_hand)
             except ExprError as e:
                 self._fail(f"{role}: {e}", role)
         first, claim = KINDS[spec.kind].roles

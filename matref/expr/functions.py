@@ -102,6 +102,17 @@ def _to_scalar(u, shapes, fresh, params):
     return (1, 1)
 
 
+def _norm_shape(u, shapes, fresh, params):
+    """norm(X) is Frobenius; norm(x, 2) as read from numpy (params (2,)) is the Euclidean norm of a
+    vector only: of a matrix it would be the spectral norm, which the language does not have."""
+    if params:
+        r, c = shapes[0]
+        if not (u.is_scalar((r, 1)) or u.unify(c, 1)):
+            raise Mismatch("norm(X, 2) of a matrix is its spectral norm, not in the language yet: norm(X) "
+                           "is the Frobenius norm")
+    return (1, 1)
+
+
 def _kron_shape(u, shapes, fresh, params):
     (a, b), (c, d) = shapes
     return (product(a, c), product(b, d))
@@ -311,7 +322,7 @@ FUNCTIONS.update({
              doc="softmax of each column: exp(x) / sum(exp(x))", bound=R.rule_softmax),
         Func("logsumexp", 1, _to_scalar, _logsumexp, _wrap("\\operatorname{LSE}"),
              doc="log of the sum of exp over all entries", bound=R.rule_logsumexp),
-        Func("norm", 1, _to_scalar, _norm,
+        Func("norm", 1, _norm_shape, lambda a, *p: _norm(a),
              lambda args, p, s: (f"\\left\\|{args[0][0]}\\right\\|", ATOM),
              doc="Frobenius norm (the Euclidean norm of a vector)", bound=R.rule_norm),
         Func("eye", 0, _eye_shape, _eye, lambda args, p, s: (f"I_{{{p[0]}}}", ATOM), nparams=1,

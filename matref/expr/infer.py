@@ -239,9 +239,12 @@ def _elementwise(n, t: Typed, what: str) -> Shape:
         return _record(t, n, ls)
     before = f"{t.describe(n.left)}, {t.describe(n.right)}"
     if not (u.unify(ls[0], rs[0], n) and u.unify(ls[1], rs[1], n)):
-        hint = ""
+        hints = []
+        if isinstance(n, N.Mul):  # x'*A*x typed as in MATLAB
+            hints.append("* is elementwise, as in numpy: the matrix product is @")
         if any(isinstance(x, N.Symbol) and x.name[0].islower() for x in (n.left, n.right)):
-            hint = " (a lowercase name is a column vector: declare scalars, e.g. shape 'scalar')"
+            hints.append("a lowercase name is a column vector: declare scalars, e.g. shape 'scalar'")
+        hint = f" ({'; '.join(hints)})" if hints else ""
         t.fail(n, f"{what} needs equal shapes or a scalar side: {before}{hint}")
     return _record(t, n, ls)
 

@@ -12,8 +12,10 @@ import re
 import warnings
 from functools import singledispatch
 
-from matref.expr.errors import ExprError
+from matref.expr import habits
 from matref.expr import nodes as N
+from matref.expr import spellings as S
+from matref.expr.errors import ExprError
 from matref.expr.functions import FUNCTIONS
 
 MAX_LENGTH = 2000
@@ -23,13 +25,18 @@ MAX_LITERAL = 10**300
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
-def parse(source: str) -> N.Node:
+def parse(source: str, strict: bool = False) -> N.Node:
     """Parse an expression string into a matref node tree.
 
     Parameters
     ----------
     source : str
-        Numpy-like expression, e.g. ``"tr(A @ inv(X) @ B)"``.
+        Numpy-like expression, e.g. ``"tr(A @ inv(X) @ B)"``. Also read: numpy's spellings
+        (``np.trace(X)``, ``np.linalg.inv(X)``, ``A.dot(x)``, ``X.transpose()`` ...; see
+        :mod:`matref.expr.spellings`) and the usual habits (``X'``, ``X^T``, ``X^-1``; see
+        :mod:`matref.expr.habits`), each as the language's own expression.
+    strict : bool
+        Only matref's own spelling (the catalog's YAML is written in it).
 
     Returns
     -------
@@ -52,33 +59,57 @@ def parse(source: str) -> N.Node:
         raise ExprError("empty expression", source)
     if len(source) > MAX_LENGTH:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters", source[:60] + "...")
-    for i, ch in enumerate(source):
-        if not (32 <= ord(ch) < 127) and ch not in "\t":
-            raise ExprError(f"character {ch!r} is not allowed", source, (i, i + 1))
     text = source.replace("\t", " ")
+    text, origin = (text, list(range(len(text)))) if strict else habits.rewrite(text)
+    for i, ch in enumerate(text):
+        if not (32 <= ord(ch) < 127):
+            at = origin[i]
+            raise ExprError(f"character {ch!r} is not allowed", source, (at, at + 1))
+    lead = len(text) - len(text.lstrip())
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "1if A else A" warns before it fails: matref reports it
             tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
-        lead = len(text) - len(text.lstrip())
         col = (e.offset or 1) - 1 + lead
-        col = min(max(col, 0), len(source) - 1)
-        msg = (e.msg or "invalid syntax").replace("invalid syntax. Perhaps you forgot a comma?", "invalid syntax")
-        raise ExprError(msg, source, (col, col + 1)) from None
+        col = min(max(col, 0), len(text) - 1)
+        raise ExprError(_syntax_message(e, text, col), source, _map_span(origin, (col, col + 1), source)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("expression is nested too deeply", source) from None
-    lead = len(text) - len(text.lstrip())
-    return _Translator(source, lead).node(tree.body, 0)
+    return _Translator(source, lead, origin, strict).node(tree.body, 0)
+
+
+def _map_span(origin: list[int], span: tuple[int, int], source: str) -> tuple[int, int]:
+    """A span in the rewritten text as a span in the text as typed."""
+    if not origin:
+        return span
+    a = origin[min(max(span[0], 0), len(origin) - 1)]
+    b = origin[min(max(span[1] - 1, 0), len(origin) - 1)] + 1
+    return (a, max(b, a + 1)) if a < len(source) else (len(source) - 1, len(source))
+
+
+def _syntax_message(e: SyntaxError, text: str, col: int) -> str:
+    msg = (e.msg or "invalid syntax").replace("invalid syntax. Perhaps you forgot a comma?", "invalid syntax")
+    if "string literal" in msg:
+        return ("a quote ' is the transpose only right after a name or a closing bracket (X', (A @ B)'); "
+                "strings are not part of the language")
+    before = text[:col].rstrip()
+    if msg.startswith("invalid syntax") and before and (before[-1].isalnum() or before[-1] in ")_") and (
+            text[col:col + 1].isalnum() or text[col:col + 1] == "("):
+        return "two operands side by side: write @ for the matrix product (or * elementwise)"
+    return msg
 
 
 class _Translator:
-    def __init__(self, source: str, lead: int):
+    def __init__(self, source: str, lead: int, origin: list[int] | None = None, strict: bool = False):
         self.source = source
         self.lead = lead
+        self.origin = origin or list(range(len(source)))
+        self.strict = strict
 
     def span(self, a: ast.AST) -> tuple[int, int]:
-        return (a.col_offset + self.lead, (a.end_col_offset or a.col_offset + 1) + self.lead)
+        span = (a.col_offset + self.lead, (a.end_col_offset or a.col_offset + 1) + self.lead)
+        return _map_span(self.origin, span, self.source)
 
     def fail(self, a: ast.AST, msg: str):
         raise ExprError(msg, self.source, self.span(a))
@@ -114,6 +145,9 @@ def _translate(a: ast.AST, t: _Translator, depth: int) -> N.Node:
 
 @_translate.register
 def _(a: ast.Constant, t: _Translator, depth: int) -> N.Node:
+    if isinstance(a.value, str):
+        t.fail(a, "only real numbers are allowed as constants: strings are not part of the language (a quote ' "
+                  "right after a name or a closing bracket is the transpose: X', (A @ B)')")
     if type(a.value) not in (int, float):
         t.fail(a, f"only real numbers are allowed as constants, not {a.value!r}")
     if isinstance(a.value, float) and not math.isfinite(a.value):
@@ -150,7 +184,8 @@ def _(a: ast.BinOp, t: _Translator, depth: int) -> N.Node:
     if cls is None:
         sym = {ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
                ast.LShift: "<<", ast.RShift: ">>"}.get(type(a.op), type(a.op).__name__)
-        hint = " (use ** for powers)" if sym == "^" else ""
+        hint = (": X ** 2 is the elementwise square, mpow(X, 2) (or X @ X) the matrix power; X^T is read as "
+                "the transpose and X^-1 as the inverse") if sym == "^" else ""
         t.fail(a, f"operator {sym} is not part of the expression language{hint}")
     return cls(t.node(a.left, depth + 1), t.node(a.right, depth + 1), span=t.span(a))
 
@@ -166,16 +201,70 @@ def _(a: ast.UnaryOp, t: _Translator, depth: int) -> N.Node:
 
 @_translate.register
 def _(a: ast.Attribute, t: _Translator, depth: int) -> N.Node:
-    if a.attr != "T":
-        t.fail(a, f"attribute .{a.attr} is not allowed (only .T, the transpose)")
-    return N.Transpose(t.node(a.value, depth + 1), span=t.span(a))
+    if a.attr == habits.INVERSE:  # X^-1 as typed
+        return N.Call("inv", (t.node(a.value, depth + 1),), (), span=t.span(a))
+    if a.attr == "T":
+        return N.Transpose(t.node(a.value, depth + 1), span=t.span(a))
+    dotted = _dotted(a)
+    if dotted and S.strip_prefix(dotted) != dotted:
+        t.fail(a, f"{dotted} is not part of the expression language (only functions of it can be called)")
+    if a.attr in S.METHODS:
+        t.fail(a, f".{a.attr} is a method: call it, as in {S.METHODS[a.attr][2].split(' -> ')[0]}")
+    t.fail(a, f"attribute .{a.attr} is not allowed (only .T, the transpose)")
+
+
+def _dotted(a: ast.AST) -> str | None:
+    """``np.linalg.inv`` as text when ``a`` is a chain of names, else None."""
+    parts = []
+    while isinstance(a, ast.Attribute):
+        parts.append(a.attr)
+        a = a.value
+    if not isinstance(a, ast.Name):
+        return None
+    return ".".join([a.id, *reversed(parts)])
 
 
 @_translate.register
 def _(a: ast.Call, t: _Translator, depth: int) -> N.Node:
-    if not isinstance(a.func, ast.Name):
+    if t.strict:
+        if not isinstance(a.func, ast.Name):
+            t.fail(a.func, "only the functions of the language can be called")
+        return _own_function(a, a.func.id, t, depth)
+    if isinstance(a.func, ast.Attribute):
+        dotted = _dotted(a.func)
+        name = S.strip_prefix(dotted) if dotted else None
+        if name is None or name == dotted:  # not a module's function: a method of an expression
+            return _method(a, t, depth)
+        if "." in name:
+            t.fail(a.func, f"unknown function {dotted!r}")
+    elif isinstance(a.func, ast.Name):
+        name = a.func.id
+    else:
         t.fail(a.func, "only the functions of the language can be called")
-    name = a.func.id
+    if name in S.REFUSED:
+        t.fail(a.func, f"{name}: {S.REFUSED[name]}")
+    if name == "norm":
+        return _norm(a, t, depth)
+    if name in ("eye", "identity") and len(a.args) == 1 and not a.keywords and _number_value(a.args[0]) is None:
+        if isinstance(a.args[0], ast.Name):  # eye(n) with a size name: the identity, its size inferred
+            return N.Identity(span=t.span(a))
+        t.fail(a.args[0], "the size of eye(k) must be a whole number or a size name")
+    if name == "identity":
+        name = "eye"
+    if name == "matrix_power":
+        name = "mpow"
+    spelling = S.SPELLINGS.get(name)
+    if spelling is not None and spelling.build is not None and name not in FUNCTIONS:
+        if a.keywords:
+            t.fail(a.keywords[0].value, f"{name} takes no keyword arguments here")
+        if spelling.nargs is not None and len(a.args) != spelling.nargs:
+            t.fail(a, f"{name} takes {spelling.nargs} argument{'s' if spelling.nargs != 1 else ''}, got {len(a.args)}")
+        return spelling.build([t.node(x, depth + 1) for x in a.args], t.span(a))
+    return _own_function(a, name, t, depth)
+
+
+def _own_function(a: ast.Call, name: str, t: _Translator, depth: int) -> N.Node:
+    """A call of one of the language's functions, by its own name."""
     spec = FUNCTIONS.get(name)
     if spec is None:
         known = ", ".join(sorted(FUNCTIONS))
@@ -195,3 +284,34 @@ def _(a: ast.Call, t: _Translator, depth: int) -> N.Node:
             t.fail(x, f"{name}: power larger than {MAX_EXPONENT}")
         params.append(v)
     return N.Call(name, args, tuple(params), span=t.span(a))
+
+
+def _method(a: ast.Call, t: _Translator, depth: int) -> N.Node:
+    """``A.dot(x)``, ``X.transpose()``, ``X.sum()``, ``X.trace()``: read as the language's own."""
+    attr = a.func.attr
+    if attr not in S.METHODS:
+        t.fail(a.func, f"only the functions of the language can be called, and the methods "
+               f"{', '.join('.' + m + '()' for m in S.METHODS)}; .{attr}() is not one of them")
+    nargs, build, how = S.METHODS[attr]
+    if a.keywords or len(a.args) != nargs:
+        t.fail(a, f".{attr}() takes {nargs} argument{'s' if nargs != 1 else ''} here: {how}")
+    obj = t.node(a.func.value, depth + 1)
+    return build(obj, [t.node(x, depth + 1) for x in a.args], t.span(a))
+
+
+def _norm(a: ast.Call, t: _Translator, depth: int) -> N.Node:
+    """norm(X) (Frobenius); numpy's norm(x, 2) / ord=2 (a vector's Euclidean norm) and 'fro'."""
+    order = a.args[1:] + [k.value for k in a.keywords if k.arg == "ord"]
+    others = [k for k in a.keywords if k.arg != "ord"]
+    if not a.args or len(a.args) > 2 or others or len(order) > 1:
+        t.fail(a, "norm takes an array and at most an order (2 or 'fro'): norm(x), norm(x, 2), norm(X, 'fro')")
+    arg = t.node(a.args[0], depth + 1)
+    if not order:
+        return N.Call("norm", (arg,), (), span=t.span(a))
+    o = order[0]
+    if isinstance(o, ast.Constant) and o.value == "fro":
+        return N.Call("norm", (arg,), (), span=t.span(a))
+    if _number_value(o) == 2:
+        return N.Call("norm", (arg,), (2,), span=t.span(a))
+    t.fail(o, "only norm(x) (Euclidean, or Frobenius for a matrix), norm(x, 2) of a vector and "
+              "norm(X, 'fro') are in the language")

@@ -75,5 +75,6 @@ def _(n: N.Transpose):
 
 @_src.register
 def _(n: N.Call):
-    args = [to_source(a) for a in n.args] + [str(p) for p in n.params]
+    # norm(x, 2) (read from numpy) prints as norm(x): the same value, in matref's own spelling
+    args = [to_source(a) for a in n.args] + ([] if n.func == "norm" else [str(p) for p in n.params])
     return f"{n.func}({', '.join(args)})", _ATOM

@@ -114,7 +114,7 @@ def build(f=None, wrt=None, lhs=None, assume=None, shapes=None, **claims) -> Ide
                         statement=statement, wrt=wrt if KINDS[kind].has_variable else None, symbols=symbols,
                         sources=("user",), location=Location("<check>", 0))
     try:
-        ident = Identity(spec)
+        ident = Identity(spec, typed_by_hand=True)
     except CatalogError as e:
         raise MatrefError(e.message) from None
     parts = ["matref", "check"]

@@ -291,6 +291,9 @@ def cmd_check(args, out) -> int:
     if args.f is not None and args.wrt is not None and not given and args.lhs is None:
         return cmd_derive(args, out, intro="no claim given: matref derived it (with --steps to see how)\n")
     ident = build(f=args.f, wrt=args.wrt, lhs=args.lhs, assume=args.assume, shapes=args.shape, **claims)
+    read = _read_as({role: text for role, text in ident.spec.statement})
+    if read and not args.json:
+        out.write(read)
     report = verify(ident, trials=args.trials, seed=args.seed, limits=_limits(args), max_size=args.max_size)
     if args.json:
         json.dump(report.to_dict(), out, indent=1, allow_nan=False)
@@ -322,6 +325,23 @@ def _correct_result(args, kind: str) -> str:
             f"  with its steps: matref derive --f={shlex.quote(args.f)} --wrt={shlex.quote(args.wrt)}{option} --steps\n")
 
 
+def _read_as(texts: dict) -> str:
+    """``read as: --f='tr(X)'`` when an expression was typed in another spelling (np.trace(X), X',
+    X^T ...), so that the user sees how matref read it; empty when all were typed in its own."""
+    import re
+
+    from matref.expr.parse import parse
+
+    changed = []
+    for role, text in texts.items():
+        if text is None:
+            continue
+        canon = str(parse(text))
+        if re.sub(r"\s+", "", canon) != re.sub(r"\s+", "", text):
+            changed.append(f"--{role}={shlex.quote(canon)}")
+    return f"read as: {' '.join(changed)}\n" if changed else ""
+
+
 def cmd_derive(args, out, intro: str = "") -> int:
     from matref.calculus.derive import derive
 
@@ -331,7 +351,7 @@ def cmd_derive(args, out, intro: str = "") -> int:
         json.dump(d.to_dict(), out, indent=1, allow_nan=False)
         out.write("\n")
         return 0
-    out.write(intro + str(d) + "\n")
+    out.write(intro + _read_as({"f": args.f}) + str(d) + "\n")
     out.write(f"LaTeX: {d.latex}\n")
     for layout, tex in d.layouts.items():
         out.write(f"  {layout}: {tex}\n")
