@@ -132,6 +132,7 @@ class Kind:
     needs: tuple[str, ...] = ()  # assumptions the variable must carry
     vec_f: bool = False  # f may be written as vec(F): the same statement as F (duplicate detection)
     quickref: str = ""  # its section of the book's quick reference ("": by the shapes of f and the variable)
+    exact: str = ""  # its exact proof in matref.engine.exact.CLAIMS ("": not attempted)
     mutations: tuple[str, ...] = field(default=())  # kind-specific mistakes the mutation tests add
 
     @property
@@ -167,7 +168,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
          layouts=Layouts("gradient", "numerator",
                          ("denominator layout (the gradient, shaped like ${x}$; as stated)",
                           "numerator layout (shaped like ${x}^{{\\top}}$)"), True),
-         explain="gradient", mutations=("transposed claim",)),
+         explain="gradient", mutations=("transposed claim",), exact="gradient"),
     Kind("jacobian", ("f", "jacobian"), "Jacobian", "Jacobians",
          "claimed d vec(f) / d vec(wrt), numerator layout, column-major",
          False, lambda f, w: (product(*f), product(*w)), "(numel f) x (numel wrt)", 1,
@@ -176,7 +177,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
          layouts=Layouts("numerator", "denominator",
                          ("denominator layout (the transpose)",
                           "numerator layout (one row per entry of the function; as stated)"), False),
-         explain="jacobian", mutations=("transposed claim",)),
+         explain="jacobian", mutations=("transposed claim",), exact="jacobian"),
     Kind("differential", ("f", "differential"), "differential", "differentials",
          "claimed differential, written with d<wrt>, e.g. -inv(X) @ dX @ inv(X)",
          False, lambda f, w: f, "the shape of f", 1,
@@ -184,21 +185,22 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
          directional=True, lhs=lambda s: "\\mathrm{d}\\," + s.atom,
          words=("A differential is layout-free: it has the shape of the function and is linear in "
                 "the differential of the variable ($\\mathrm{d}X$ for $X$)."),
-         explain="differential", quickref="differentials"),
+         explain="differential", quickref="differentials", exact="differential"),
     Kind("equality", ("lhs", "rhs"), "equality", "equalities", "right side of an equality",
          False, lambda f, w: f, "the shape of lhs", 0,
          Example("tr(A @ B)", None, "tr(B @ A)", "2 * tr(B @ A)", (), ("A=n x m",)),
-         explain="equality", quickref="equalities"),
+         explain="equality", quickref="equalities", exact="equality"),
     Kind("hessian", ("f", "hessian"), "Hessian", "Hessians", "claimed Hessian d^2 f / d vec(wrt) d vec(wrt)^T",
          True, lambda f, w: (product(*w), product(*w)), "(numel wrt) x (numel wrt)", 2,
          Example("x.T @ A @ x", "x", "A + A.T", "2 * A"),
          dense=_hessian, space="operator", symmetric=True, lazy=True, lhs=_lhs_hessian, explain="hessian",
-         quickref="hessians"),
+         quickref="hessians", exact="hessian"),
     Kind("symmetric_partials", ("f", "partials"), "set of free-entry partials", "sets of free-entry partials",
          "for a symmetric variable: the partials with respect to its free entries",
          True, lambda f, w: w, "the shape of {wrt}", 1,
          Example("a.T @ X @ b", "X", "a @ b.T + b @ a.T - diag(diag(a @ b.T))", "a @ b.T + b @ a.T",
                  ("X=symmetric",)),
-         dense=_partials, symmetric=True, lhs=_lhs_partials, explain="partials", needs=("symmetric",)),
+         dense=_partials, symmetric=True, lhs=_lhs_partials, explain="partials", needs=("symmetric",),
+         exact="partials"),
 ]}
 """Every kind of claim, one record each."""

@@ -27,6 +27,9 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
+    if _exact_totals:
+        terminalreporter.write_line("exact proofs (SymPy): " + ", ".join(
+            f"{n} {status}" for status, n in sorted(_exact_totals.items(), key=lambda kv: -kv[1])))
     if _derive_totals:
         kinds = dict.fromkeys(k for k, _ in _derive_totals)
         parts = []
@@ -52,6 +55,7 @@ def pytest_terminal_summary(terminalreporter):
 
 
 _derive_totals: dict[tuple[str, str], int] = {}
+_exact_totals: dict[str, int] = {}
 
 
 def _count_derive(report) -> None:
@@ -59,3 +63,6 @@ def _count_derive(report) -> None:
         if key == "derive" and report.when == "call" and report.passed:
             kind, outcome = json.loads(value)
             _derive_totals[kind, outcome] = _derive_totals.get((kind, outcome), 0) + 1
+        if key == "exact" and report.when == "call":
+            status = json.loads(value)
+            _exact_totals[status] = _exact_totals.get(status, 0) + 1

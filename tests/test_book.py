@@ -70,7 +70,7 @@ def test_family_page_has_every_identity_with_anchor_formula_and_proof(family):
         for role, text in ident.statement.items():
             assert f"`{role} = {text}`" in section
         cell = code_cells(section)[-1]
-        assert f'matref.get("{ident.id}").verify(trials={book.TRIALS}, seed={book.seed_for(ident.id)})' in cell
+        assert f'matref.get("{ident.id}").verify(trials={book.TRIALS}, seed={book.seed_for(ident.id)}, method="all")' in cell
         assert ":tags: [remove-input]" in cell and "assert report.ok" in cell
         assert cell.rstrip().endswith("\nreport")  # the one-line proof with its trials behind a disclosure
 

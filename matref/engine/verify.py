@@ -19,6 +19,8 @@ trials always run.
 
 from __future__ import annotations
 
+import dataclasses
+
 import collections
 import json
 import math
@@ -111,6 +113,7 @@ class Report:
     verdict: str = HOLDS
     reason: str = ""
     notes: tuple[str, ...] = ()
+    exact: object = None  # an ExactResult (matref.engine.exact) when the exact proof ran
 
     @property
     def worst(self) -> Trial | None:
@@ -142,6 +145,8 @@ class Report:
         """One line: verdict, trials, worst error against tolerance, seed."""
         if self.error:
             return f"{self.id}: ERROR {self.error}"
+        if not self.trials and self.exact is not None:  # the exact proof alone
+            return f"{self.id}: {self.exact.headline()} ({self.exact.seconds:.2f} s, seed {self.seed})"
         if self.status == "erratum":
             c = self.corrected
             printed = ("the printed form fails" if self.printed_fails else
@@ -167,6 +172,12 @@ class Report:
         """
         if self.error:
             return f"error: {self.error}"
+        if not self.trials and self.exact is not None:
+            return f"{self.exact.headline()} · seed {self.seed}"
+        exact = f" · {self.exact.headline().split(' · ')[0]}" if self.exact is not None else ""
+        return self._numeric_headline() + exact
+
+    def _numeric_headline(self) -> str:
         n = len(self.trials)
         instances = f"{n} instance{'s' if n != 1 else ''}"
         if self.status == "erratum":
@@ -190,8 +201,15 @@ class Report:
         import html
 
         state = "ok" if self.ok else "failed"
-        code = f'matref.get("{self.id}").verify(trials={len(self.trials)}, seed={self.seed})'
-        return (f'<details class="matref-proof matref-proof-{state}"><summary>{html.escape(self.headline())}'
+        method = ', method="all"' if self.exact is not None else ""
+        code = f'matref.get("{self.id}").verify(trials={len(self.trials)}, seed={self.seed}{method})'
+        badge = ""
+        if self.exact is not None:  # a badge: proved exactly, or why not
+            word, cls = ("exact ✓", "exact") if self.exact.ok else ("numeric", "numeric")
+            badge = (f'<span class="matref-badge matref-badge-{cls}" title="{html.escape(self.exact.headline())}">'
+                     f'{word}</span> ')
+        return (f'<details class="matref-proof matref-proof-{state}"><summary>{badge}'
+                f'{html.escape(self._numeric_headline() if self.trials else self.headline())}'
                 f'</summary><pre>{html.escape(str(self))}\n  in Python: {html.escape(code)}</pre></details>')
 
     def details(self) -> str:
@@ -223,6 +241,8 @@ class Report:
                          + self.explanation)
         if self.corrected is not None:
             lines.append("  corrected form: " + self.corrected.summary().split(": ", 1)[1])
+        if self.exact is not None and self.trials:
+            lines.append(f"  exact proof: {self.exact.headline()} ({self.exact.seconds:.2f} s)")
         lines.append(f"  reproduce: {self.reproduce}")
         return "\n".join(lines)
 
@@ -552,9 +572,13 @@ def _check_seed(seed):
     return int(seed)
 
 
+METHODS = ("numeric", "exact", "all")
+"""The proofs verify can run: random instances in floating point, the exact proof (SymPy), both."""
+
+
 def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Generator | None = None,
            explain_failure: bool = True, fail_fast: bool = False, limits: Limits | None = None,
-           max_size: int | None = None) -> Report:
+           max_size: int | None = None, method: str = "numeric") -> Report:
     """Check ``ident`` on random instances and return a three-way verdict.
 
     Parameters
@@ -575,6 +599,10 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
         The request's budget; over it, :class:`~matref.engine.limits.LimitError` before any work.
     max_size : int, optional
         Largest free size the trials draw (default 24; the distinct regime needs at least 2).
+    method : {"numeric", "exact", "all"}
+        The numerical proof on random instances, the exact proof with SymPy
+        (:mod:`matref.engine.exact`: exact rational values, SymPy's own calculus), or both (the
+        report is not ok when the exact proof contradicts the numerical one).
 
     Returns
     -------
@@ -595,6 +623,30 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
     seed = _check_seed(seed)
     if seed is None:
         seed = int(rng.integers(2**32)) if rng is not None else new_seed()
+    if method not in METHODS:
+        raise MatrefError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    if method == "exact":
+        return _exact_report(ident, seed)
+    report = _numeric(ident, trials, seed, explain_failure, fail_fast, limits, max_size)
+    if method == "all":
+        from matref.engine.exact import prove_identity
+
+        exact = prove_identity(ident, seed)
+        report = dataclasses.replace(report, exact=exact, ok=report.ok and not exact.contradicts)
+    return report
+
+
+def _exact_report(ident, seed: int) -> Report:
+    from matref.engine.exact import PROVED, prove_identity
+
+    exact = prove_identity(ident, seed)
+    erratum = getattr(ident, "status", "proved") == "erratum"
+    verdict = {PROVED: HOLDS, "fails": FAILS}.get(exact.status, UNDECIDED_VERDICT)
+    return Report(ident.id, ident.kind, exact.ok, seed, (), f"matref verify {ident.id} --method exact --seed {seed}",
+                  status="erratum" if erratum else "proved", verdict=verdict, reason=exact.detail, exact=exact)
+
+
+def _numeric(ident, trials, seed, explain_failure, fail_fast, limits, max_size) -> Report:
     if getattr(ident, "status", "proved") == "erratum":
         # An erratum is confirmed when the printed form fails and the corrected form holds.
         printed = _run(ident, trials, seed, explain_failure, limits=limits, cap=max_size)

@@ -7,6 +7,8 @@ complex-step derivative in :mod:`matref.engine.checks` is exact for every expres
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -35,6 +37,7 @@ class Func:
     complex_step: bool = True  # False: the complex implementation is not an analytic continuation
     bound: Callable[..., "R.Bounded"] | None = None  # (Bounded args, params, Context) -> Bounded; see rounding
     work: Callable[..., float] | None = None  # (arg shapes, result shape, params) -> flops; None: linear
+    exact: Callable[..., object] | None = None  # (sympy, *matrices, *params) -> sympy Matrix; None: no exact rule
 
 
 def _cubic(factor: float) -> Callable[..., float]:
@@ -336,5 +339,113 @@ FUNCTIONS.update({
              doc="unit eigenvector of the i-th smallest eigenvalue of a symmetric matrix", complex_step=False, bound=R.rule_eigvec, work=_cubic(10.0)),
     ]
 })
+
+# -- exact rules (SymPy matrices in, a SymPy matrix out; sympy is passed in, never imported here) ----
+def _x_scalar(f):
+    return lambda sp, a, *p: sp.Matrix([[f(sp, a, *p)]])
+
+
+def _x_elementwise(f):
+    return lambda sp, a: a.applyfunc(lambda x: f(sp, x))
+
+
+def _x_inv(sp, a):
+    if a.det() == 0:
+        raise ZeroDivisionError("singular")
+    return a.inv()
+
+
+def _x_pinv(sp, a):
+    """The full-rank formulas; a rank-deficient argument has no exact rule here."""
+    m, n = a.shape
+    g = a.T * a if m >= n else a * a.T
+    if g.det() == 0:
+        if a.free_symbols:  # not differentiable where the rank drops
+            raise ValueError("pinv of a rank-deficient matrix has no derivative")
+        return a.pinv()  # a value: SymPy's exact pseudo-inverse (full-rank factorisation)
+    return g.inv() * a.T if m >= n else a.T * g.inv()
+
+
+def _x_kron(sp, a, b):
+    return sp.Matrix(a.rows * b.rows, a.cols * b.cols,
+                     lambda i, j: a[i // b.rows, j // b.cols] * b[i % b.rows, j % b.cols])
+
+
+def _x_vec(sp, a):
+    return sp.Matrix([a[i, j] for j in range(a.cols) for i in range(a.rows)])
+
+
+def _x_diag(sp, a):
+    if a.rows == 1 or a.cols == 1:
+        return sp.diag(*list(a))
+    return sp.Matrix([a[i, i] for i in range(min(a.shape))])
+
+
+def _x_softmax(sp, a):
+    e = a.applyfunc(sp.exp)
+    return sp.Matrix(a.rows, a.cols, lambda i, j: e[i, j] / sum(e[k, j] for k in range(a.rows)))
+
+
+def _at_zero(x):
+    """The value of x at the instance itself (every free symbol, the step t of a proof, at 0)."""
+    return x.subs({s: 0 for s in x.free_symbols}) if getattr(x, "free_symbols", None) else x
+
+
+def _x_log(sp, x):
+    if not _at_zero(x) > 0:
+        raise ZeroDivisionError("log of a number <= 0")
+    return sp.log(x)
+
+
+def _x_logabs(sp, x):
+    """log |x| near the instance: the sign of x there is the sign of x at t = 0."""
+    x0 = _at_zero(x)
+    if x0 == 0:
+        raise ZeroDivisionError("log of 0")
+    return sp.log(x if x0 > 0 else -x)
+
+
+def _x_sqrt(sp, x):
+    if not _at_zero(x) > 0:
+        raise ZeroDivisionError("sqrt of a number <= 0 (not differentiable there, or not real)")
+    return sp.sqrt(x)
+
+
+def _x_commutation(sp, a):
+    m, n = a.shape
+    k = sp.zeros(m * n, m * n)
+    for i in range(m):
+        for j in range(n):
+            k[i * n + j, j * m + i] = 1
+    return k
+
+
+_EXACT = {
+    "tr": _x_scalar(lambda sp, a: a.trace()),
+    "det": _x_scalar(lambda sp, a: a.det()),
+    "logdet": _x_scalar(lambda sp, a: _x_logabs(sp, a.det())),
+    "inv": _x_inv,
+    "pinv": _x_pinv,
+    "mpow": lambda sp, a, k: a ** k,
+    "kron": _x_kron,
+    "vec": _x_vec,
+    "diag": _x_diag,
+    "exp": _x_elementwise(lambda sp, x: sp.exp(x)),
+    "log": _x_elementwise(_x_log),
+    "sum": _x_scalar(lambda sp, a: sum(a)),
+    "sin": _x_elementwise(lambda sp, x: sp.sin(x)),
+    "cos": _x_elementwise(lambda sp, x: sp.cos(x)),
+    "tanh": _x_elementwise(lambda sp, x: (sp.exp(2 * x) - 1) / (sp.exp(2 * x) + 1)),
+    "sigmoid": _x_elementwise(lambda sp, x: 1 / (1 + sp.exp(-x))),
+    "sqrt": _x_elementwise(_x_sqrt),
+    "softmax": _x_softmax,
+    "logsumexp": _x_scalar(lambda sp, a: sp.log(sum(sp.exp(x) for x in a))),
+    "norm": _x_scalar(lambda sp, a, *p: _x_sqrt(sp, sum(x * x for x in a))),
+    "eye": lambda sp, k: sp.eye(k),
+    "commutation": _x_commutation,
+    # eigval, eigvec: eigenvalues are algebraic numbers; no exact rule (the proof is not attempted)
+}
+for _name, _rule in _EXACT.items():
+    FUNCTIONS[_name] = dataclasses.replace(FUNCTIONS[_name], exact=_rule)
 
 RESERVED = frozenset(FUNCTIONS) | {"I"}

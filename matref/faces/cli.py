@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--seed", type=int, help="seed of the run (default: fresh, and printed)")
     ver.add_argument("--json", action="store_true")
     ver.add_argument("-v", "--verbose", action="store_true", help="every trial of every identity")
+    ver.add_argument("--method", choices=("numeric", "exact", "all"), default="numeric",
+                     help="numeric: random instances in floating point (default); exact: SymPy, exact rational "
+                          "values; all: both")
 
     sub.add_parser("schema", help="print the JSON Schema of the catalog's YAML files")
 
@@ -262,12 +265,19 @@ def cmd_verify(args, out) -> int:
 
     limits = _limits(args)
     _check_trials(args.trials, limits)  # the limit per proof first: it is the one to quote
-    total = len(idents) * max(args.trials, 3)
+    total = len(idents) * max(args.trials, 3) * (args.method != "exact")
     if total > COMMAND_TRIALS:
         raise LimitError(f"refused: {len(idents)} identities x {max(args.trials, 3)} trials = {total:,} trials, over "
                          f"the limit of {COMMAND_TRIALS:,} per command (about ten minutes); verify fewer identities "
                          "(ids or --family) or with fewer --trials")
-    reports = [i.verify(trials=args.trials, seed=args.seed, limits=limits, max_size=args.max_size) for i in idents]
+    import time
+
+    start = time.perf_counter()
+    reports = [i.verify(trials=args.trials, seed=args.seed, limits=limits, max_size=args.max_size,
+                        method=args.method) for i in idents]
+    seconds = time.perf_counter() - start
+    if args.method == "exact":
+        return _exact_summary(reports, args, out, seconds)
     failed = [r for r in reports if not r.ok and r.verdict != "undecided"]
     undecided = [r for r in reports if r.verdict == "undecided" and r.status != "erratum"]
     if args.json:
@@ -279,7 +289,38 @@ def cmd_verify(args, out) -> int:
         out.write(f"verified {len(reports)} identities with seed {args.seed}: "
                   f"{len(reports) - len(failed) - len(undecided)} hold, {len(failed)} failed, "
                   f"{len(undecided)} undecided\n")
+        if args.method == "all":
+            out.write(_exact_counts(reports, seconds) + "\n")
     return 1 if failed else (3 if undecided else 0)
+
+
+def _exact_counts(reports, seconds: float) -> str:
+    """How many identities the exact proof proved, refuted (errata), left, in how long."""
+    import collections
+
+    plain = [r.exact for r in reports if r.exact is not None and r.exact.corrected is None]
+    errata = [r.exact for r in reports if r.exact is not None and r.exact.corrected is not None]
+    by = collections.Counter(e.status for e in plain)
+    rest = ", ".join(f"{n} {s}" for s, n in by.most_common() if s != "proved")
+    confirmed = sum(e.ok for e in errata)
+    contradicted = sum(r.exact.contradicts for r in reports if r.exact is not None)
+    return (f"exact proofs: {by.get('proved', 0)} of {len(plain)} identities proved exactly"
+            + (f" ({rest})" if rest else "") + f"; {confirmed} of {len(errata)} errata confirmed exactly "
+            f"(printed form refuted, corrected form proved); {contradicted} contradicting the numerical proof; "
+            f"{seconds:.1f} s")
+
+
+def _exact_summary(reports, args, out, seconds: float) -> int:
+    contradicted = [r for r in reports if r.exact.contradicts]
+    if args.json:
+        json.dump([r.to_dict() for r in reports], out, indent=1, allow_nan=False)
+        out.write("\n")
+    else:
+        for r in reports:
+            if args.verbose or not r.exact.ok:
+                out.write(r.summary() + "\n")
+        out.write(_exact_counts(reports, seconds) + f" (seed {args.seed})\n")
+    return 1 if contradicted else 0
 
 
 def cmd_check(args, out) -> int:
