@@ -8,7 +8,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: prove stress-derive compare-sympy bench-derive cheatsheet bench-book test test-adapters verify book book-ci serve test-book test-browser bench bench-testing bench-reliability sweep clean help
+.PHONY: bench-diagnose prove stress-derive compare-sympy bench-derive cheatsheet bench-book test test-adapters verify book book-ci serve test-book test-browser bench bench-testing bench-reliability sweep clean help
 
 help:
 	@echo "make test    create .venv, install matref with its test extras, run every test (re-verifies the catalog)"
@@ -20,6 +20,7 @@ help:
 	@echo "make test-adapters  install CPU torch and jax into .venv and test matref.testing on them"
 	@echo "make verify  re-prove every identity from the command line"
 	@echo "make bench-derive  matref derive on the catalog: time per derivation + proof, size against the catalog's form"
+	@echo "make bench-diagnose  the diagnosis of 60+ wrong textbook and student claims: named right, wrong, none"
 	@echo "make prove  the exact proof (SymPy) of every identity: how many proved exactly, refuted (errata), left"
 	@echo "make stress-derive  matref derive on every catalog expression and symbol: derived, refused, bugs (target 0)"
 	@echo "make compare-sympy  matref derive beside SymPy's MatrixSymbol.diff on the catalog's gradients"
@@ -55,6 +56,10 @@ test-adapters: $(ADAPTERS_STAMP)
 # matref derive on the catalog: time of a derivation plus its proof, size against the catalog's form.
 bench-derive: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/bench_derive.py
+
+# the diagnosis of wrong claims: errata of published tables and classic student mistakes
+bench-diagnose: $(VENV)/.test-installed
+	$(BIN)/python benchmarks/bench_diagnose.py
 
 # the exact proof (SymPy, exact rational values) of every identity of the catalog
 prove: $(VENV)/.test-installed

@@ -336,15 +336,39 @@ def cmd_check(args, out) -> int:
     if read and not args.json:
         out.write(read)
     report = verify(ident, trials=args.trials, seed=args.seed, limits=_limits(args), max_size=args.max_size)
+    refuted = not report.ok and report.verdict in FAILED
+    diagnosis = _diagnose(args, ident) if refuted else None
     if args.json:
-        json.dump(report.to_dict(), out, indent=1, allow_nan=False)
+        data = report.to_dict()
+        if refuted:
+            data["diagnosis"] = diagnosis.to_dict() if diagnosis else None
+        json.dump(data, out, indent=1, allow_nan=False)
         out.write("\n")
     else:
         body = str(report).split("\n", 1)
-        out.write(VERDICT_WORDS[report.verdict] + report.details() + ("\n" + body[1] if len(body) > 1 else "") + "\n")
-        if not report.ok and report.verdict in FAILED and ident.kind in ROUTES:
+        out.write(VERDICT_WORDS[report.verdict] + report.details() + "\n")
+        if diagnosis is not None:
+            out.write(f"diagnosis ({diagnosis.name}): {diagnosis.message}\n")
+        elif refuted:
+            out.write("diagnosis: none of the classic mistakes (layout, sign, factor, order, a missing term, "
+                      "an assumption ...) explains it\n")
+        if len(body) > 1:
+            out.write(body[1] + "\n")
+        if refuted and ident.kind in ROUTES:
             out.write(_correct_result(args, ident.kind))
     return EXIT_CODES[report.verdict]
+
+
+def _diagnose(args, ident):
+    """The classic mistake behind a refuted claim (matref.engine.diagnose), or None."""
+    from matref.engine.diagnose import Claim, diagnose
+    from matref.faces.api import _as_assumptions, _as_shapes
+
+    role = KINDS[ident.kind].claim
+    text = dict(ident.spec.statement)[role]
+    claim = Claim(args.f, args.wrt, ident.kind, text, _as_assumptions(args.assume), _as_shapes(args.shape),
+                  lhs=args.lhs)
+    return diagnose(claim)
 
 
 FAILED = {v for v, code in EXIT_CODES.items() if code == 1}
