@@ -214,6 +214,8 @@ class Report:
 
     def details(self) -> str:
         """The summary after the verdict word: the reason, trials, worst error, seed."""
+        if not self.trials and self.exact is not None:
+            return f": {self.exact.headline()} ({self.exact.seconds:.2f} s, seed {self.seed})"
         why = f": {self.reason}" if self.reason else ""
         if all(t.what == "domain" for t in self.trials):
             return f"{why} ({len(self.trials)} trials, seed {self.seed})"
@@ -642,7 +644,10 @@ def _exact_report(ident, seed: int) -> Report:
     exact = prove_identity(ident, seed)
     erratum = getattr(ident, "status", "proved") == "erratum"
     verdict = {PROVED: HOLDS, "fails": FAILS}.get(exact.status, UNDECIDED_VERDICT)
-    return Report(ident.id, ident.kind, exact.ok, seed, (), f"matref verify {ident.id} --method exact --seed {seed}",
+    command = getattr(ident, "command", None)  # a formula from matref check: its own command line
+    reproduce = (f"{command} --method exact --seed {seed}" if command
+                 else f"matref verify {ident.id} --method exact --seed {seed}")
+    return Report(ident.id, ident.kind, exact.ok, seed, (), reproduce,
                   status="erratum" if erratum else "proved", verdict=verdict, reason=exact.detail, exact=exact)
 
 

@@ -97,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--trials", type=int, default=5, help="random instances (at least 3 always run)")
     chk.add_argument("--seed", type=int)
     chk.add_argument("--json", action="store_true")
+    chk.add_argument("--method", choices=("numeric", "exact", "all"), default="numeric",
+                     help="numeric: random instances in floating point (default); exact: SymPy at an exact "
+                          "rational instance; all: both")
     der = sub.add_parser("derive", help="derive a gradient, differential, Jacobian or Hessian of your own expression, "
                                         "with its steps, then prove it",
                          description="Derive the gradient of a scalar expression (denominator layout, shaped "
@@ -335,7 +338,8 @@ def cmd_check(args, out) -> int:
     read = _read_as({role: text for role, text in ident.spec.statement})
     if read and not args.json:
         out.write(read)
-    report = verify(ident, trials=args.trials, seed=args.seed, limits=_limits(args), max_size=args.max_size)
+    report = verify(ident, trials=args.trials, seed=args.seed, limits=_limits(args), max_size=args.max_size,
+                    method=args.method)
     refuted = not report.ok and report.verdict in FAILED
     diagnosis = _diagnose(args, ident) if refuted else None
     if args.json:
