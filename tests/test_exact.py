@@ -30,9 +30,13 @@ def test_the_exact_proof_agrees_with_the_numerical_one(ident, record_property):
         assert r.status == exact.NOT_ATTEMPTED and "eig" in r.detail, r.headline()
 
 
-def test_most_of_the_catalog_is_proved_exactly():
-    proved = sum(exact.prove_identity(i, seed=2).ok for i in CAT if i.status != "erratum")
-    assert proved >= 355
+def test_a_symbolic_proof_at_size_2_needs_the_distinct_sizes_too():
+    """Every entry a symbol proves an identity at size 2 only: det(B A X) = det(A X B) holds there,
+    and the rational instance at pairwise distinct sizes refutes it."""
+    ident = matref.faces.api.build(f="det(A @ X @ B)", wrt="X", grad="det(B @ A @ X) * A.T @ inv(A @ X @ B).T @ B.T")
+    assert exact.prove_symbolic(ident) is not None  # true when every matrix is 2 x 2
+    assert exact.prove(ident, seed=1).status == exact.FAILS
+    assert "symbolic at size 2" in exact.prove(matref.get("trace.grad_axb"), seed=1).method
 
 
 @pytest.mark.parametrize("ident_id", CAT.ids[::6])
@@ -83,7 +87,7 @@ def test_verify_methods_and_the_command_line(capsys):
                      "--seed", "1"]) == 0
     out = capsys.readouterr().out
     assert "eigen.grad_eigenvalue: not attempted" in out
-    assert "exact proofs: 1 of 2 identities proved exactly (1 not attempted); 1 of 1 errata confirmed exactly" in out
+    assert "exact proofs: 1 of 2 identities proved exactly (1 of them also symbolically at size 2), 1 not attempted; 1 of 1 errata confirmed exactly" in out
     assert cli.main(["verify", "trace.grad_axb", "--method", "all", "--seed", "1", "-v"]) == 0
     assert "exact proof: proved exactly" in capsys.readouterr().out
 

@@ -10,6 +10,12 @@ orthogonal by Cayley's transform, ... as assumed), and
   dX = V (a differential), and d²/dt² f at 0 equals vec(V)ᵀ H vec(V) (a Hessian). SymPy's own
   scalar calculus differentiates; matref's derivative rules are not used.
 
+Where every function is rational (trace, determinant, inverse, products, Kronecker, vec ...),
+the identity is also proved with every entry a symbol at size 2 (an identity of rational
+functions, decided by cancellation): a proof for all values at that size. The rational instance
+at pairwise distinct sizes is always required as well, since size 2 alone cannot tell A X B from
+B A X when every matrix is square.
+
 matref's nodes are converted to SymPy matrices by each function's ``exact`` rule in its Func
 record; no string from a user reaches SymPy's parser (no ``sympify``). What cannot be done exactly
 is recorded as such, never as proved: eigenvalues (algebraic numbers) and pseudo-inverses of
@@ -235,7 +241,10 @@ def _orthogonal(sp, rng, n: int, symmetric: bool):
         return sp.eye(n) - 2 * v * v.T / (v.T * v)[0, 0]
     s = sp.Matrix(n, n, lambda i, j: sp.Rational(int(rng.choice([-4, -3, -2, -1, 1, 2, 3, 4])), 4) if i < j else 0)
     s = s - s.T
-    return (sp.eye(n) - s) * (sp.eye(n) + s).inv()
+    q = (sp.eye(n) - s) * (sp.eye(n) + s).inv()  # det +1
+    if rng.random() < 0.5:  # the other component, det -1
+        q = q * sp.diag(-1, *([1] * (n - 1)))
+    return q
 
 
 def _draw(sp, ident, rng, sizes) -> dict:
@@ -287,7 +296,10 @@ def _in_domain(sp, ident, values, sizes) -> None:
 
 
 def _direction(sp, ident, rng, point):
-    """A rational direction in the variable's tangent space at ``point``."""
+    """A rational direction in the variable's tangent space at ``point`` (symbolic in a
+    symbolic proof)."""
+    if isinstance(rng, _SymbolicDirections):
+        return rng.direction(point)
     from matref.engine import sampling
 
     props = ident.sampling_assumptions(ident.wrt)
@@ -401,7 +413,7 @@ def _vec(sp, m):
 
 
 def _gradient(sp, ident, values, sizes, rng):
-    t = sp.Symbol("t")
+    t = sp.Symbol("step_t")
     v = _direction(sp, ident, rng, values[ident.wrt])
     f_t, g = _along(sp, ident, values, sizes, t, v)
     lhs = _derivative(sp, f_t, t)
@@ -409,14 +421,14 @@ def _gradient(sp, ident, values, sizes, rng):
 
 
 def _jacobian(sp, ident, values, sizes, rng):
-    t = sp.Symbol("t")
+    t = sp.Symbol("step_t")
     v = _direction(sp, ident, rng, values[ident.wrt])
     f_t, j = _along(sp, ident, values, sizes, t, v)
     return _vec(sp, _derivative(sp, f_t, t)), j * _vec(sp, v)
 
 
 def _differential(sp, ident, values, sizes, rng):
-    t = sp.Symbol("t")
+    t = sp.Symbol("step_t")
     v = _direction(sp, ident, rng, values[ident.wrt])
     first, claim = ident.roles
     moved = {**values, ident.wrt: values[ident.wrt] + t * v}
@@ -428,7 +440,7 @@ def _differential(sp, ident, values, sizes, rng):
 def _hessian(sp, ident, values, sizes, rng):
     """Two directions U, V: d²/ds dt f(X0 + sU + tV) at 0 equals vec(U)ᵀ H vec(V) (polarised, so
     that H is judged as a whole matrix, not only its symmetric part)."""
-    s, t = sp.Symbol("s"), sp.Symbol("t")
+    s, t = sp.Symbol("step_s"), sp.Symbol("step_t")
     u = _direction(sp, ident, rng, values[ident.wrt])
     v = _direction(sp, ident, rng, values[ident.wrt])
     first, claim = ident.roles
@@ -447,7 +459,7 @@ def _equality(sp, ident, values, sizes, rng):
 def _partials(sp, ident, values, sizes, rng):
     """The partials with respect to the free entries x_ij = x_ji (i <= j) of a symmetric X: along
     a symmetric V, d/dt f(X + tV) = sum over i <= j of P_ij V_ij."""
-    t = sp.Symbol("t")
+    t = sp.Symbol("step_t")
     v = _direction(sp, ident, rng, values[ident.wrt])
     f_t, p = _along(sp, ident, values, sizes, t, v)
     free = sum(p[i, j] * v[i, j] for i in range(v.rows) for j in range(i, v.cols))
@@ -457,6 +469,126 @@ def _partials(sp, ident, values, sizes, rng):
 CLAIMS = {"partials": _partials, "gradient": _gradient, "jacobian": _jacobian, "differential": _differential, "hessian": _hessian,
           "equality": _equality}
 """How each kind of claim is proved exactly (the name is the Kind record's ``exact`` field)."""
+
+
+# -- fully symbolic, at size 2 ----------------------------------------------------------------------
+RATIONAL = frozenset({"tr", "det", "inv", "mpow", "kron", "vec", "diag", "sum", "eye", "commutation"})
+OPEN_SETS = frozenset({"square", "symmetric", "spd", "posdef", "invertible", "diagonal", "positive",
+                       "full_column_rank", "full_row_rank"})
+"""Assumptions a symbolic proof may carry: a linear structure (symmetric, diagonal) and open
+conditions, where an identity of rational functions that cancels holds throughout. Orthogonal
+matrices (two components, one of them missed by Cayley's parametrisation), rank conditions and
+the pseudo-inverse (discontinuous where the rank drops) are left to the rational instance."""
+"""Functions whose exact rules are rational: an identity built from them (with logdet and log only
+inside the differentiated function) is a rational-function identity, decided by cancellation."""
+SYMBOLIC_TIMEOUT = 1.0  # seconds: the symbolic proof is tried first, then the rational instance
+
+
+def _symbolic_matrix(sp, name: str, shape, kind: str):
+    r, c = shape
+    entry = lambda i, j: sp.Symbol(f"{name}_{min(i, j)}{max(i, j)}" if kind == "symmetric" else f"{name}_{i}{j}")
+    if kind == "general":
+        return sp.Matrix(r, c, lambda i, j: entry(i, j))
+    if kind == "symmetric":
+        return sp.Matrix(r, c, entry)
+    if kind == "diagonal":
+        return sp.diag(*[sp.Symbol(f"{name}_{i}") for i in range(r)])
+    if kind == "orthogonal":  # Cayley's rational parametrisation
+        s = sp.Matrix(r, r, lambda i, j: sp.Symbol(f"{name}_{i}{j}") if i < j else 0)
+        s = s - s.T
+        return (sp.eye(r) - s) * (sp.eye(r) + s).inv()
+    if kind == "symmetric_orthogonal":  # a Householder reflection
+        v = sp.Matrix(r, 1, lambda i, j: sp.Symbol(f"{name}_{i}"))
+        return sp.eye(r) - 2 * v * v.T / (v.T * v)[0, 0]
+    return None
+
+
+def _symbolic_applies(ident) -> bool:
+    from matref.kinds import KINDS
+
+    first, claim = ident.roles
+    differentiated = KINDS[ident.kind].has_variable
+    for role, typed in ident.typed.items():
+        allowed = RATIONAL | ({"log", "logdet"} if differentiated and role == first else set())
+        if any(isinstance(n, N.Call) and n.func not in allowed for n in N.walk(typed.node)):
+            return False
+        if any(isinstance(n, N.Pow) and not float(n.exponent).is_integer() for n in N.walk(typed.node)):
+            return False
+    from matref.data.assumptions import closure
+
+    if any(not closure(ident.sampling_assumptions(n)) <= OPEN_SETS for n in ident.names):
+        return False
+    return not ident.values and not ident.conditions
+
+
+def prove_symbolic(ident, timeout: float | None = SYMBOLIC_TIMEOUT) -> ExactResult | None:
+    """A proof with every entry a symbol and every free size 2: the identity as an identity of
+    rational functions (decided by cancellation; it then holds on the whole open set where it is
+    defined). None when it does not apply (other functions, fixed values, conditions) or does not
+    finish in ``timeout``; it only ever proves (a rational function that does not cancel is left to
+    the rational instance, which shows the counterexample)."""
+    import sympy as sp
+
+    from matref.engine import sampling
+    from matref.engine.verify import _fits
+
+    if not _symbolic_applies(ident):
+        return None
+    start = time.perf_counter()
+    sizes = {v: 2 for v in ident.free_dims()}
+    if not _fits(ident, sizes):
+        return None
+    try:
+        with _budget(timeout):
+            u, values = ident.scope.unifier, {}
+            for name in ident.names:
+                r, c = ident.scope.shape_of_symbol(name)
+                shape = (u.value(r, sizes), u.value(c, sizes))
+                m = _symbolic_matrix(sp, name, shape, sampling.structure(ident.sampling_assumptions(name), shape))
+                if m is None:
+                    return None
+                values[name] = m
+            routine = CLAIMS[_kind_exact(ident)]
+            lhs, rhs = routine(sp, ident, values, sizes, _SymbolicDirections(sp, ident))
+            if lhs.shape != rhs.shape or any(sp.cancel(sp.together(z)) != 0 for z in lhs - rhs):
+                return None
+    except (_Timeout, NotExact, OutsideDomain, ZeroDivisionError, ValueError, TypeError):
+        return None
+    shown = ", ".join(f"{n} {m.rows}x{m.cols}" for n, m in values.items())
+    return ExactResult(PROVED, f"symbolic: every entry a symbol ({shown})", "",
+                       round(time.perf_counter() - start, 3))
+
+
+def _kind_exact(ident) -> str:
+    from matref.kinds import KINDS
+
+    return KINDS[ident.kind].exact
+
+
+class _SymbolicDirections:
+    """Stands in for the random generator: directions with symbolic entries (a different set of
+    symbols each time), in the variable's tangent space."""
+
+    def __init__(self, sp, ident):
+        self.sp, self.ident, self.count = sp, ident, 0
+
+    def direction(self, point):
+        from matref.engine import sampling
+
+        self.count += 1
+        sp, name = self.sp, f"V{self.count}"
+        kind = sampling.structure(self.ident.sampling_assumptions(self.ident.wrt), point.shape)
+        g = sp.Matrix(point.rows, point.cols, lambda i, j: sp.Symbol(f"{name}_{i}{j}"))
+        if kind == "general":
+            return g
+        if kind == "symmetric":
+            return sp.Matrix(point.rows, point.cols, lambda i, j: sp.Symbol(f"{name}_{min(i, j)}{max(i, j)}"))
+        if kind == "diagonal":
+            return sp.diag(*[g[i, i] for i in range(point.rows)])
+        if kind == "orthogonal":
+            return (g - point * g.T * point) / 2
+        s = (g + g.T) / 2
+        return (s - point * s * point) / 2
 
 
 def prove(ident, seed: int | None = None, timeout: float | None = TIMEOUT) -> ExactResult:
@@ -484,6 +616,13 @@ def prove(ident, seed: int | None = None, timeout: float | None = TIMEOUT) -> Ex
     routine = CLAIMS.get(KINDS[ident.kind].exact)
     if routine is None:
         return result(NOT_ATTEMPTED, detail=f"no exact proof for a {KINDS[ident.kind].noun} yet")
+    # symbolic at size 2 (a proof for every value there), and in any case a rational instance at
+    # pairwise distinct sizes (size 2 alone would miss a mistake of sizes: det(B A X) = det(A X B)
+    # holds when every matrix is square)
+    def upgrade() -> str:  # after a proof at the rational instance: the symbolic one, if it applies
+        done = prove_symbolic(ident, min(SYMBOLIC_TIMEOUT, timeout or SYMBOLIC_TIMEOUT))
+        return "symbolic at size 2 (every entry a symbol) and " if done is not None else ""
+
     rng = np.random.default_rng(seed)
     try:
         with _budget(timeout):
@@ -508,7 +647,7 @@ def prove(ident, seed: int | None = None, timeout: float | None = TIMEOUT) -> Ex
                     return result(FAILS, f"exact rational instance ({shown})",
                                   f"shapes differ: {lhs.shape} and {rhs.shape}")
                 status = _zero(sp, lhs - rhs)
-                return result(status, f"exact rational instance ({shown})")
+                return result(status, f"{upgrade() if status == PROVED else ''}exact rational instance ({shown})")
             if vacuous:
                 return result(UNDECIDED, detail=f"both sides were 0 at {vacuous} of {MAX_DRAWS} instances (no evidence)")
             return result(UNDECIDED, detail=f"no rational instance inside the domain in {MAX_DRAWS} draws ({where})")

@@ -387,19 +387,27 @@ def _x_softmax(sp, a):
 
 
 def _at_zero(x):
-    """The value of x at the instance itself (every free symbol, the step t of a proof, at 0)."""
-    return x.subs({s: 0 for s in x.free_symbols}) if getattr(x, "free_symbols", None) else x
+    """The value of x at the instance itself: the steps of an exact proof (symbols named step_...)
+    at 0; a symbolic entry stays a symbol."""
+    steps = {s: 0 for s in getattr(x, "free_symbols", ()) if s.name.startswith("step_")}
+    return x.subs(steps) if steps else x
 
 
 def _x_log(sp, x):
-    if not _at_zero(x) > 0:
+    x0 = _at_zero(x)
+    if getattr(x0, "free_symbols", None):  # symbolic entries: only its derivatives are used
+        return sp.log(x)
+    if not x0 > 0:
         raise ZeroDivisionError("log of a number <= 0")
     return sp.log(x)
 
 
 def _x_logabs(sp, x):
-    """log |x| near the instance: the sign of x there is the sign of x at t = 0."""
+    """log |x| near the instance: the sign of x there is the sign of x at t = 0 (with symbolic
+    entries, log x: the same derivatives)."""
     x0 = _at_zero(x)
+    if getattr(x0, "free_symbols", None):
+        return sp.log(x)
     if x0 == 0:
         raise ZeroDivisionError("log of 0")
     return sp.log(x if x0 > 0 else -x)

@@ -307,8 +307,9 @@ def _exact_counts(reports, seconds: float) -> str:
     rest = ", ".join(f"{n} {s}" for s, n in by.most_common() if s != "proved")
     confirmed = sum(e.ok for e in errata)
     contradicted = sum(r.exact.contradicts for r in reports if r.exact is not None)
-    return (f"exact proofs: {by.get('proved', 0)} of {len(plain)} identities proved exactly"
-            + (f" ({rest})" if rest else "") + f"; {confirmed} of {len(errata)} errata confirmed exactly "
+    symbolic = sum(e.ok and "symbolic" in e.method for e in plain)
+    return (f"exact proofs: {by.get('proved', 0)} of {len(plain)} identities proved exactly ({symbolic} of them "
+            f"also symbolically at size 2)" + (f", {rest}" if rest else "") + f"; {confirmed} of {len(errata)} errata confirmed exactly "
             f"(printed form refuted, corrected form proved); {contradicted} contradicting the numerical proof; "
             f"{seconds:.1f} s")
 
