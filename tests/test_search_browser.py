@@ -42,7 +42,8 @@ KRONECKER_ALGEBRA = ("vec.kron_associative", "vec.kron_mixed_product", "vec.kron
                      "vec.kron_pinv", "vec.kron_mpow", "vec.trace_kron", "vec.det_kron")
 PSEUDO_INVERSE = ("inverse.pinv_full_column_rank", "inverse.pinv_full_row_rank", "inverse.pinv_transpose",
                   "inverse.pinv_penrose_aga", "inverse.pinv_penrose_gag", "inverse.pinv_penrose_symmetric_projector")
-GAUSSIAN = ("structured.grad_sym_logdet", "structured.grad_sym_inverse_quadratic")  # their notes: the Gaussian's covariance
+GAUSSIAN = ("gaussian.grad_loglik_mean", "gaussian.grad_loglik_covariance", "gaussian.grad_entropy_covariance",
+            "structured.grad_sym_logdet", "structured.grad_sym_inverse_quadratic")  # the family, and notes on it
 
 QUERIES: list[Query] = [
     # -- Matrix Cookbook numbers, ids, former ids, titles --------------------------------------------

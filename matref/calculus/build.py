@@ -137,9 +137,16 @@ def div(a: N.Node, b: N.Node) -> N.Node:
         return a
     if isinstance(a, N.Number) and isinstance(b, N.Number) and b.value != 0:
         return num(a.value / b.value)
-    if isinstance(b, N.Number) and b.value != 0:  # (2 * M) / 2 = M
+    if isinstance(b, N.Number) and b.value != 0:  # (2 * M) / 2 = M, (2 * M) / 4 = M / 2
         c, m = _coefficient(a)
         if c != 1.0:
+            from fractions import Fraction
+
+            frac = Fraction(c / b.value).limit_denominator(64)
+            if frac.denominator != 1 and abs(float(frac) - c / b.value) < 1e-12:
+                top = m if abs(frac.numerator) == 1 else N.Mul(num(abs(frac.numerator)), m)
+                written = N.Div(top, num(frac.denominator))
+                return N.Neg(written) if frac < 0 else written
             return mul(num(c / b.value), m)
     if isinstance(a, N.Neg):
         return neg(div(a.arg, b))
@@ -198,6 +205,10 @@ def _inverse_pair(a: N.Node, b: N.Node) -> bool:
     return (inverse_of(a) is not None and inverse_of(a) == b) or (inverse_of(b) is not None and inverse_of(b) == a)
 
 
+def _count(node: N.Node) -> int:
+    return sum(1 for _ in N.walk(node))
+
+
 def _is_scalar_factor(node: N.Node) -> bool:
     return isinstance(node, N.Number) or (isinstance(node, N.Call) and node.func in SCALAR_VALUED)
 
@@ -212,8 +223,9 @@ def t(a: N.Node) -> N.Node:
         return neg(t(a.arg))
     if isinstance(a, N.MatMul):
         return matmul(t(a.right), t(a.left))
-    if isinstance(a, (N.Add, N.Sub)):
-        return type(a)(t(a.left), t(a.right))
+    if isinstance(a, (N.Add, N.Sub)):  # (A + B)ᵀ = Aᵀ + Bᵀ, when that is no longer
+        pushed = type(a)(t(a.left), t(a.right))
+        return pushed if _count(pushed) <= _count(a) + 1 else N.Transpose(a)
     if isinstance(a, N.Call) and a.func in SCALAR_VALUED:
         return a
     if isinstance(a, N.Call) and a.func == "mpow":  # (Aᵏ)ᵀ = (Aᵀ)ᵏ

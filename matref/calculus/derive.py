@@ -21,6 +21,7 @@ from matref.calculus.steps import Writer, size
 from matref.expr import nodes as N
 from matref.expr.errors import MatrefError
 from matref.expr.parse import parse
+from matref.data.symmetry import is_symmetric
 from matref.kinds import KINDS
 
 __all__ = ["Derivation", "NotDifferentiable", "derive", "ROUTES"]
@@ -271,6 +272,8 @@ def _gradient(job: _Job, w: Writer) -> N.Node:
     projected = []
     for g in candidates:
         p, how = project(g, space, x)
+        if space == "symmetric" and is_symmetric(g, set(job.symmetric), job.form.scalar):
+            p, how = g, "gradient on Sym(n): sym(G) = G, which is symmetric already"
         projected.append(job.rebuild(p))
     best = min(projected, key=size)  # the first (reverse) on a tie
     others = [g for g in projected if str(g) != str(best)]

@@ -74,13 +74,29 @@ def collect(node: N.Node) -> N.Node:
         return node  # nothing to collect (or a cancellation, whose zero would lose the shape)
     out = None
     for term, c in totals.items():
-        out = B.add(out, B.mul(B.num(c), term))
+        out = B.add(out, _scaled(c, term))
     return out
+
+
+def _scaled(c: float, term: N.Node) -> N.Node:
+    """``c * term``, a simple fraction written as one: M / 2 rather than 0.5 * M."""
+    from fractions import Fraction
+
+    frac = Fraction(c).limit_denominator(64)
+    if frac.denominator != 1 and abs(float(frac) - c) < 1e-12:
+        top = term if abs(frac.numerator) == 1 else N.Mul(B.num(abs(frac.numerator)), term)
+        written = N.Div(top, B.num(frac.denominator))
+        return N.Neg(written) if frac < 0 else written
+    return B.mul(B.num(c), term)
 
 
 def _rewrite(node: N.Node, shapes: Shapes) -> N.Node:
     if isinstance(node, (N.Add, N.Sub)):
         node = collect(node)
+    if isinstance(node, N.Mul) and isinstance(node.left, N.Number) and not float(node.left.value).is_integer():
+        written = _scaled(node.left.value, node.right)  # 0.5 * M as M / 2
+        if not (isinstance(written, N.Mul) and written.left == node.left):
+            return written
     if isinstance(node, N.Transpose) and _scalar(node.arg, shapes):
         return node.arg  # a 1x1 is its own transpose
     if isinstance(node, N.MatMul):  # a 1x1 factor of a product is a scaling
