@@ -403,3 +403,11 @@ def test_a_function_of_the_shape_only_has_a_zero_derivative_said_plainly():
 def test_a_fixed_size_variable_gets_its_jacobian():
     d = matref.derive("1 + det(A) + tr(A)", "A", shapes={"A": "2x2"}, kind="jacobian", seed=1)
     assert d.kind == "jacobian" and "vec(I).T" in d.result and d.report.ok
+
+
+@pytest.mark.parametrize("f", ["x - sum(x)", "A @ (x - sum(x) / sum(x ** 0))", "(x - sum(x)) / norm(x)"])
+def test_a_broadcast_scalar_inside_a_linear_form_keeps_its_shape(f):
+    """x - sum(x): the scalar is broadcast over x; distributing a product over that sum must
+    keep the ones it was broadcast with."""
+    d = matref.derive(f, "x", kind="jacobian", seed=1)
+    assert d.kind == "jacobian" and d.report.ok

@@ -66,6 +66,13 @@ def terms(e: N.Node, form: Form) -> list[N.Node]:
     """``e`` as a sum of terms, each linear in ``dX`` with no sum around ``dX`` left inside."""
     if not form.linear(e):
         return []
+    if isinstance(e, (N.Add, N.Sub)) and form.scalar(e.left) != form.scalar(e.right):
+        # a 1x1 side broadcast over the other: made explicit (s 1), so that distributing a
+        # product over the sum keeps every term well shaped
+        ones = N.Pow(form.primal(e.right if form.scalar(e.left) else e.left), 0)
+        left = B.mul(e.left, ones) if form.scalar(e.left) else e.left
+        right = B.mul(e.right, ones) if form.scalar(e.right) else e.right
+        e = type(e)(left, right)
     if isinstance(e, N.Add):
         return terms(e.left, form) + terms(e.right, form)
     if isinstance(e, N.Sub):

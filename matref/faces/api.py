@@ -133,7 +133,7 @@ def build(f=None, wrt=None, lhs=None, assume=None, shapes=None, **claims) -> Ide
 
 def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=None, rhs=None,
           assume=None, shapes=None, trials: int = 5, seed: int | None = None, rng=None,
-          hessian=None, partials=None, limits=None, inputs=None) -> Report:
+          hessian=None, partials=None, limits=None, inputs=None, method: str = "numeric") -> Report:
     """Verify your own derivative or equality numerically.
 
     Parameters
@@ -155,8 +155,9 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
         (arrays or :mod:`matref.testing` specs); the check is then
         :func:`matref.testing.check_gradient` (or ``check_jacobian``, ``check_hessian``,
         ``check_equal``), with ``wrt`` the index of the variable, and returns its Result.
-    trials, seed, rng, limits
-        As in :func:`matref.engine.verify.verify`; ``limits`` (a :class:`matref.engine.limits.Limits`) bounds
+    trials, seed, rng, limits, method
+        As in :func:`matref.engine.verify.verify` (``method``: "numeric", "exact" with SymPy, or
+        "all"); ``limits`` (a :class:`matref.engine.limits.Limits`) bounds
         the sizes and work of the request.
 
     Returns
@@ -182,7 +183,7 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     if callable(f) or callable(lhs):
         return _check_callable(f, wrt, lhs, inputs, seed, claims)
     ident = build(f, wrt, lhs, assume, shapes, **claims)
-    return verify(ident, trials=trials, seed=seed, rng=rng, limits=limits)
+    return verify(ident, trials=trials, seed=seed, rng=rng, limits=limits, method=method)
 
 
 def _check_callable(f, wrt, lhs, inputs, seed, claims):
