@@ -182,11 +182,19 @@ def test_derived_differentials_are_the_catalogs_jacobians_action(ident):
     lhs = f"vec({renamed})"
     rhs = f"({ident.statement['jacobian']}) @ vec({direction})"
     used = set(symbols(parse(lhs))) | set(symbols(parse(rhs)))
-    shapes = {**shapes, direction: shapes[wrt]} if wrt in shapes else shapes
+    shapes = _tied(shapes, wrt, direction)
     same = matref.check(lhs=lhs, rhs=rhs, seed=1, trials=3,
                         assume={k: v for k, v in assume.items() if k in used},
                         shapes={k: v for k, v in shapes.items() if k in used})
     assert same.ok, f"vec({d.result}) against {rhs}: {same.summary()}"
+
+
+def _tied(shapes: dict, wrt: str, direction: str) -> dict:
+    """The direction shaped like the variable: the same declared shape, or the same named sizes."""
+    if wrt in shapes:
+        return {**shapes, direction: shapes[wrt]}
+    shape = "pv x qv" if wrt[0].isupper() else "lv x 1"
+    return {**shapes, wrt: shape, direction: shape}
 
 
 def _agrees_as_operator(f, wrt, assume, shapes, derived, stated):
@@ -195,7 +203,7 @@ def _agrees_as_operator(f, wrt, assume, shapes, derived, stated):
     direction = f"D{wrt}" if wrt[0].isupper() else f"d{wrt}"
     lhs, rhs = f"({derived}) @ vec({direction})", f"({stated}) @ vec({direction})"
     used = set(symbols(parse(lhs))) | set(symbols(parse(rhs)))
-    shapes = {**shapes, direction: shapes[wrt]} if wrt in shapes else shapes
+    shapes = _tied(shapes, wrt, direction)
     return matref.check(lhs=lhs, rhs=rhs, seed=1, trials=3, assume={k: v for k, v in assume.items() if k in used},
                         shapes={k: v for k, v in shapes.items() if k in used})
 
