@@ -205,10 +205,6 @@ def _inverse_pair(a: N.Node, b: N.Node) -> bool:
     return (inverse_of(a) is not None and inverse_of(a) == b) or (inverse_of(b) is not None and inverse_of(b) == a)
 
 
-def _count(node: N.Node) -> int:
-    return sum(1 for _ in N.walk(node))
-
-
 def _is_scalar_factor(node: N.Node) -> bool:
     return isinstance(node, N.Number) or (isinstance(node, N.Call) and node.func in SCALAR_VALUED)
 
@@ -225,7 +221,7 @@ def t(a: N.Node) -> N.Node:
         return matmul(t(a.right), t(a.left))
     if isinstance(a, (N.Add, N.Sub)):  # (A + B)ᵀ = Aᵀ + Bᵀ, when that is no longer
         pushed = type(a)(t(a.left), t(a.right))
-        return pushed if _count(pushed) <= _count(a) + 1 else N.Transpose(a)
+        return pushed if N.size(pushed) <= N.size(a) + 1 else N.Transpose(a)
     if isinstance(a, N.Call) and a.func in SCALAR_VALUED:
         return a
     if isinstance(a, N.Call) and a.func == "mpow":  # (Aᵏ)ᵀ = (Aᵀ)ᵏ

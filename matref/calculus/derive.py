@@ -18,6 +18,7 @@ from matref.calculus import forward
 from matref.calculus.linear import Form, NoMatrixForm, matrix_of, trace_form
 from matref.calculus.reverse import NotDifferentiable, gradient
 from matref.calculus.steps import Writer, size
+from matref.calculus.steps import plain as _plain
 from matref.expr import nodes as N
 from matref.expr.errors import MatrefError
 from matref.expr.parse import parse
@@ -297,12 +298,6 @@ def _sum(nodes: list[N.Node]) -> N.Node:
     for n in nodes:
         out = n if out is None else (N.Sub(out, n.arg) if isinstance(n, N.Neg) else N.Add(out, n))
     return out
-
-
-def _plain(text: str) -> str:
-    from matref.calculus.steps import _plain as plain
-
-    return plain(text)
 
 
 def _matrix_step(w: Writer, e: N.Node, lhs: tuple[str, str], job: _Job) -> N.Node:

@@ -70,7 +70,7 @@ class Writer:
 
     def add(self, rule: str, lhs: tuple[str, str], rhs: N.Node) -> None:
         """A step; one that repeats an earlier line, or says again what the line before said, is left out."""
-        step = Step(rule, _plain(lhs[0]), _plain(str(rhs)), lhs[1], self.tex(rhs))
+        step = Step(rule, plain(lhs[0]), plain(str(rhs)), lhs[1], self.tex(rhs))
         if any((s.lhs, s.rhs) == (step.lhs, step.rhs) for s in self.steps):
             return
         if self.steps and self.steps[-1].rhs == step.rhs and self.steps[-1].lhs.startswith("d"):
@@ -83,16 +83,14 @@ class Writer:
             self.add(rule, self.d_of(node), value)
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     """``2.0 * X`` -> ``2 * X`` (the same value when parsed back)."""
     import re
 
     return re.sub(r"(?<![\w.])(\d+)\.0(?![\d.eE])", r"\1", text)
 
 
-def size(node: N.Node) -> int:
-    """The node count of an expression (its length, for choosing the shorter of two forms)."""
-    return sum(1 for _ in N.walk(node))
+size = N.size  # the node count (one definition, in matref.expr.nodes)
 
 
 # -- a rule's name in LaTeX -------------------------------------------------------------------------

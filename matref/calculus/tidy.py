@@ -32,10 +32,6 @@ class Shapes:
         return self.memo[node]
 
 
-def _size(node: N.Node) -> int:
-    return sum(1 for _ in N.walk(node))
-
-
 def tidy(node: N.Node, scope: Scope | Shapes) -> N.Node:
     """``node`` with the shape-aware rewrites applied bottom-up (never longer than it was).
     ``scope``: the derivation's, or a :class:`Shapes` over it (to share what it inferred)."""
@@ -43,7 +39,7 @@ def tidy(node: N.Node, scope: Scope | Shapes) -> N.Node:
     kids = tuple(tidy(c, shapes) for c in node.children())
     node = B.remake(node, kids) if kids else node
     out = _rewrite(node, shapes)
-    return out if _size(out) <= _size(node) else node
+    return out if N.size(out) <= N.size(node) else node
 
 
 def _scalar(node: N.Node, shapes: Shapes) -> bool:
@@ -113,7 +109,7 @@ def _rewrite(node: N.Node, shapes: Shapes) -> N.Node:
                 # distribute when a cancellation may follow; keep it if it came out shorter
                 make = B.add if isinstance(b, N.Add) else B.sub
                 spread = make(tidy(B.mul(a, b.left), shapes), tidy(B.mul(a, b.right), shapes))
-                if _size(spread) < _size(node) and shapes(spread) == shapes(node):
+                if N.size(spread) < N.size(node) and shapes(spread) == shapes(node):
                     return spread
     if isinstance(node, N.MatMul) and isinstance(node.right, N.Div):
         s, y = node.right.right, node.right.left

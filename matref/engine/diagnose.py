@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable, Iterator
 
 from matref.calculus import build as B
+from matref.calculus.linear import _factors
 from matref.errors import MatrefError
 from matref.expr import nodes as N
 from matref.expr.parse import parse
@@ -82,9 +83,9 @@ class Mistake:
 
 
 def _text(node: N.Node) -> str:
-    from matref.calculus.steps import _plain
+    from matref.calculus.steps import plain
 
-    return _plain(str(B.rebuild(node)))
+    return plain(str(B.rebuild(node)))
 
 
 # -- the mistakes ---------------------------------------------------------------------------------------
@@ -225,10 +226,6 @@ def _chains(node: N.Node) -> Iterator[N.Node]:
         return
     for child in node.children():
         yield from _chains(child)
-
-
-def _factors(node: N.Node) -> list[N.Node]:
-    return _factors(node.left) + _factors(node.right) if isinstance(node, N.MatMul) else [node]
 
 
 def _replace(node: N.Node, old: N.Node, new: N.Node) -> N.Node:

@@ -128,6 +128,11 @@ def walk(node: Node):
         yield from walk(child)
 
 
+def size(node: Node) -> int:
+    """The node count of an expression (its length, to choose the shorter of two equal forms)."""
+    return sum(1 for _ in walk(node))
+
+
 def symbols(node: Node) -> list[str]:
     """Names of the symbols in ``node``, in order of first appearance."""
     seen: dict[str, None] = {}
