@@ -65,6 +65,27 @@ def test_nodes_against_numpy(rng):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14, err_msg=source)
 
 
+def _taylor_expm(a, terms=40):
+    out, term = np.eye(a.shape[0]), np.eye(a.shape[0])
+    for k in range(1, terms):
+        term = term @ a / k
+        out = out + term
+    return out
+
+
+def _taylor_dexpm(a, e, terms=40):
+    """sum over k of (1/k!) sum_j a^j e a^(k-1-j)."""
+    n = a.shape[0]
+    powers = [np.eye(n)]
+    for _ in range(terms):
+        powers.append(powers[-1] @ a)
+    out, fact = np.zeros_like(a), 1.0
+    for k in range(1, terms):
+        fact *= k
+        out = out + sum(powers[j] @ e @ powers[k - 1 - j] for j in range(k)) / fact
+    return out
+
+
 def test_every_function_against_numpy(rng):
     X = well_conditioned(rng, 4)
     Y = rng.standard_normal((4, 4))
@@ -95,6 +116,26 @@ def test_every_function_against_numpy(rng):
         "commutation": ("commutation(Z) @ vec(Z)", {"Z": Y[:, :3]}, Y[:, :3].T.reshape(-1, 1, order="F")),
         "eigval": ("eigval(S, 1)", {"S": X + X.T}, np.linalg.eigvalsh(X + X.T)[1]),
         "eigvec": (None, None, None),
+        # matrix functions against independent computations: a truncated Taylor series for
+        # the exponential and its Fréchet derivative, round trips for the logarithm and root
+        "expm": ("expm(Y / 4)", {"Y": Y}, _taylor_expm(Y / 4)),
+        "dexpm": ("dexpm(Y / 4, X)", {"Y": Y, "X": X}, _taylor_dexpm(Y / 4, X)),
+        "logm": ("expm(logm(S))", {"S": X @ X.T + np.eye(4)}, X @ X.T + np.eye(4)),
+        "sqrtm": ("sqrtm(S) @ sqrtm(S)", {"S": X @ X.T + np.eye(4)}, X @ X.T + np.eye(4)),
+        "dlogm": ("dexpm(logm(S), dlogm(S, Y))", {"S": X @ X.T + np.eye(4), "Y": Y}, Y),
+        "sylvester": ("S @ sylvester(S, T, Y) + sylvester(S, T, Y) @ T", {"S": X @ X.T + np.eye(4), "T": X.T @ X + np.eye(4), "Y": Y}, Y),
+        "chol": ("chol(S)", {"S": X @ X.T + np.eye(4)}, np.linalg.cholesky(X @ X.T + np.eye(4))),
+        "tril": ("tril(Y)", {"Y": Y}, np.tril(Y)),
+        "sigma": ("sigma(Z, 1)", {"Z": Y[:, :3]}, np.linalg.svd(Y[:, :3], compute_uv=False)[1]),
+        "lsv": ("abs(lsv(Z, 0))", {"Z": Y[:, :3]}, np.abs(np.linalg.svd(Y[:, :3])[0][:, :1])),
+        "rsv": ("abs(rsv(Z, 2))", {"Z": Y[:3, :]}, np.abs(np.linalg.svd(Y[:3, :])[2][2:3, :].T)),
+        "nucnorm": ("nucnorm(Z)", {"Z": Y[:, :3]}, np.linalg.svd(Y[:, :3], compute_uv=False).sum()),
+        "abs": ("abs(Y)", {"Y": Y}, np.abs(Y)),
+        "sign": ("sign(Y)", {"Y": Y}, np.sign(Y)),
+        "relu": ("relu(Y)", {"Y": Y}, np.maximum(Y, 0)),
+        "step": ("step(Y)", {"Y": Y}, (Y > 0).astype(float)),
+        "max": ("max(Y)", {"Y": Y}, Y.max()),
+        "hardmax": ("hardmax(Y)", {"Y": Y}, (Y == Y.max()).astype(float)),
     }
     del expected["eigvec"]  # sign convention: checked on its own below
     assert set(expected) | {"eigvec"} == set(FUNCTIONS), "a new function needs a numpy reference here"

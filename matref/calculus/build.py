@@ -6,6 +6,8 @@ Each rewrite is exact for every shape the language allows (I @ M = M, (Mᵀ)ᵀ 
 
 from __future__ import annotations
 
+import numpy as np
+
 from matref.expr import nodes as N
 
 ONE = N.Number(1.0)
@@ -244,6 +246,14 @@ def call(func: str, *args: N.Node, params: tuple[int, ...] = ()) -> N.Node:
         return args[0]
     if func == "mpow" and params[0] == 0:
         return I
+    if func in ("tril", "expm", "sqrtm") and is_identity(args[0]):  # tril(I) = I, e^I = e I, I^½ = I
+        return I if func != "expm" else mul(num(float(np.e)), I)
+    if func == "diag" and isinstance(args[0], N.Call) and args[0].func == "diag" and is_identity(args[0].args[0]):
+        return I
+    if func in ("dexpm", "dlogm") and is_identity(args[1]):  # L_f(A, I) = f'(A)
+        return call("expm", args[0]) if func == "dexpm" else call("inv", args[0])
+    if func == "sylvester" and args[0] == args[1] and is_identity(args[2]):  # S X + X S = I
+        return div(call("inv", args[0]), num(2))
     if func in LINEAR and len(args) == 1:  # tr(-M) = -tr(M), tr(2 M) = 2 tr(M)
         (a,) = args
         if isinstance(a, N.Neg):
@@ -253,10 +263,10 @@ def call(func: str, *args: N.Node, params: tuple[int, ...] = ()) -> N.Node:
     return N.Call(func, tuple(args), tuple(params))
 
 
-LINEAR = ("tr", "sum", "vec")
+LINEAR = ("tr", "sum", "vec", "tril")
 """Functions that are linear in their one argument (numbers and signs move out of them)."""
 
-SCALAR_VALUED = ("tr", "det", "logdet", "sum", "norm", "logsumexp", "eigval")
+SCALAR_VALUED = ("tr", "det", "logdet", "sum", "norm", "logsumexp", "eigval", "sigma", "nucnorm", "max")
 """Functions whose value is 1x1 (equal to its transpose)."""
 
 
@@ -277,6 +287,10 @@ def power(a: N.Node, p: float) -> N.Node:
     if p == 1:
         return a
     return N.Pow(a, float(p))
+
+
+def is_identity(node: N.Node) -> bool:
+    return isinstance(node, N.Identity) or (isinstance(node, N.Call) and node.func == "eye")
 
 
 def is_ones(node: N.Node) -> bool:

@@ -162,9 +162,10 @@ def _kron(n: N.Call, ds, p: Pass):
 
 
 def _softmax(n: N.Call, ds, p: Pass):
-    if not p.typed.scope.unifier.is_scalar((p.typed.shape_of(n.args[0])[1], 1)):
-        raise NotDifferentiable(f"{n}: softmax of a matrix (column-wise) has no rule yet; of a vector it has")
     y, dx = n, ds[0]
+    if not p.typed.scope.unifier.is_scalar((p.typed.shape_of(n.args[0])[1], 1)):
+        # Column j: dy = y ∘ dx - y (yᵀ dx); the numbers yⱼᵀ dxⱼ are the diagonal of Yᵀ dX.
+        return B.sub(B.mul(y, dx), B.matmul(y, B.call("diag", B.call("diag", B.matmul(B.t(y), dx)))))
     return B.sub(B.mul(y, dx), B.mul(y, B.matmul(B.t(y), dx)))
 
 
@@ -188,7 +189,72 @@ def _eigvec(n: N.Call, ds, p: Pass):
     return B.matmul(B.matmul(B.call("pinv", shifted), ds[0]), n)
 
 
+def _second_frechet(name):
+    def make(n: N.Call, ds, p: Pass):
+        if ds[0] is not None:
+            raise NotDifferentiable(f"{n}: the second Fréchet derivative of {name[1:]} has no rule "
+                                    "(the point must not depend on the variable)")
+        return B.call(name, n.args[0], ds[1])
+
+    return make
+
+
+def _sylvester(n: N.Call, ds, p: Pass):
+    """A X + X B = C gives A dX + dX B = dC - dA X - X dB."""
+    (a, b, c), (da, db, dc) = n.args, ds
+    rhs = dc
+    if da is not None:
+        rhs = B.sub(rhs, B.matmul(da, n)) if rhs is not None else B.neg(B.matmul(da, n))
+    if db is not None:
+        rhs = B.sub(rhs, B.matmul(n, db)) if rhs is not None else B.neg(B.matmul(n, db))
+    return B.call("sylvester", a, b, rhs)
+
+
+def phi(m: N.Node) -> N.Node:
+    """Φ(M): the lower triangle of M with its diagonal halved (the Cholesky derivative's projection)."""
+    return B.sub(B.call("tril", m), B.div(B.call("diag", B.call("diag", m)), B.num(2)))
+
+
+def _chol(n: N.Call, ds, p: Pass):
+    linv = B.call("inv", n)
+    return B.matmul(n, phi(B.matmul(B.matmul(linv, ds[0]), B.t(linv))))
+
+
+def polar(a: N.Node) -> N.Node:
+    """A (AᵀA)^(-1/2) = U Vᵀ for A of full column rank: the gradient of the nuclear norm."""
+    return B.matmul(a, B.call("inv", B.call("sqrtm", B.matmul(B.t(a), a))))
+
+
+def _sigma(n: N.Call, ds, p: Pass):
+    u, v = B.call("lsv", n.args[0], params=n.params), B.call("rsv", n.args[0], params=n.params)
+    return B.matmul(B.matmul(B.t(u), ds[0]), v)
+
+
+def _flat(n: N.Call, ds, p: Pass):
+    return None  # sign, step, hardmax: constant away from their jumps
+
+
 CALLS: dict[str, tuple[str, Callable]] = {
+    "expm": _unary("the Frechet derivative of the exponential: d e^A = L_exp(A, dA)",
+                   lambda a, da, n: B.call("dexpm", a, da)),
+    "logm": _unary("the Frechet derivative of the logarithm: d log A = L_log(A, dA)",
+                   lambda a, da, n: B.call("dlogm", a, da)),
+    "sqrtm": _unary("the square root S solves S S = A: S dS + dS S = dA", lambda a, da, n: B.call("sylvester", n, n, da)),
+    "dexpm": ("L_exp(A, E) is linear in E", _second_frechet("dexpm")),
+    "dlogm": ("L_log(A, E) is linear in E", _second_frechet("dlogm")),
+    "sylvester": ("the Sylvester equation A X + X B = C: A dX + dX B = dC - dA X - X dB", _sylvester),
+    "chol": ("Cholesky, with Phi the lower triangle with its diagonal halved: dL = L Phi(L⁻¹ dA L⁻ᵀ)", _chol),
+    "tril": _unary("tril is linear: d tril(A) = tril(dA)", lambda a, da, n: B.call("tril", da)),
+    "sigma": ("a simple nonzero singular value: d σᵢ = uᵢᵀ dA vᵢ", _sigma),
+    "nucnorm": _unary("nuclear norm, A of full column rank: d ‖A‖_* = tr((A (AᵀA)^(-1/2))ᵀ dA)",
+                      lambda a, da, n: B.call("tr", B.matmul(B.t(polar(a)), da))),
+    "abs": _unary("away from 0: d|A| = sign(A) ∘ dA", lambda a, da, n: B.mul(B.call("sign", a), da)),
+    "relu": _unary("away from 0: d relu(A) = H(A) ∘ dA", lambda a, da, n: B.mul(B.call("step", a), da)),
+    "max": _unary("a unique largest entry: d max(A) = sum(hardmax(A) ∘ dA)",
+                  lambda a, da, n: B.call("sum", B.mul(B.call("hardmax", a), da))),
+    "sign": ("sign is constant away from 0", _flat),
+    "step": ("H is constant away from 0", _flat),
+    "hardmax": ("hardmax is constant away from ties", _flat),
     "tr": _unary("d tr(A) = tr(dA)", lambda a, da, n: B.call("tr", da)),
     "det": _unary("Jacobi's formula: d det(A) = det(A) tr(inv(A) dA)",
                   lambda a, da, n: B.mul(n, B.call("tr", B.matmul(B.call("inv", a), da)))),
@@ -205,7 +271,7 @@ CALLS: dict[str, tuple[str, Callable]] = {
     "tanh": _unary("d tanh(A) = (1 - tanh(A)²) ∘ dA", lambda a, da, n: B.mul(B.sub(B.ONE, B.power(n, 2)), da)),
     "sigmoid": _unary("d σ(A) = σ(A) ∘ (1 - σ(A)) ∘ dA", lambda a, da, n: B.mul(B.mul(n, B.sub(B.ONE, n)), da)),
     "sqrt": _unary("d sqrt(A) = dA ⊘ (2 sqrt(A))", lambda a, da, n: B.div(da, B.mul(B.num(2), n))),
-    "softmax": ("d softmax(x) = y ∘ dx - y (yᵀ dx)", _softmax),
+    "softmax": ("d softmax(x) = y ∘ dx - y (yᵀ dx), column by column: dY = Y ∘ dX - Y diag(diag(Yᵀ dX))", _softmax),
     "diag": _unary("diag is linear: d diag(A) = diag(dA)", lambda a, da, n: B.call("diag", da)),
     "vec": _unary("vec is linear: d vec(A) = vec(dA)", lambda a, da, n: B.call("vec", da)),
     "kron": ("d(A ⊗ B) = dA ⊗ B + A ⊗ dB", _kron),
@@ -217,6 +283,9 @@ CALLS: dict[str, tuple[str, Callable]] = {
 }
 """The differential of each function of the language that has a rule."""
 
-NOT_YET: dict[str, str] = {}
+NOT_YET: dict[str, str] = {
+    "lsv": "no rule yet for singular vectors (their differential needs all the other singular pairs)",
+    "rsv": "no rule yet for singular vectors (their differential needs all the other singular pairs)",
+}
 """Functions without a rule, and why (a test requires every function to be in CALLS, here or in
 :data:`matref.calculus.reverse.CONSTANTS`)."""

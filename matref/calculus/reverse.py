@@ -177,9 +177,10 @@ def _elementwise(name: str, derivative: Callable[[N.Node, N.Node], N.Node]):
 
 def _softmax(n: N.Call, g: N.Node, p: Pass):
     a = n.args[0]
-    if not p.typed.scope.unifier.is_scalar((p.typed.shape_of(a)[1], 1)):
-        raise NotDifferentiable(f"{n}: softmax of a matrix (column-wise) has no rule yet; of a vector it has")
     y = n
+    if not p.typed.scope.unifier.is_scalar((p.typed.shape_of(a)[1], 1)):
+        # The adjoint of dY = Y ∘ dX - Y D(Yᵀ dX), D keeping the diagonal (D is self-adjoint).
+        return (B.sub(B.mul(y, g), B.matmul(y, B.call("diag", B.call("diag", B.matmul(B.t(y), g))))),)
     return (B.mul(y, B.sub(g, B.matmul(B.t(y), g))),)
 
 
@@ -213,7 +214,64 @@ def _eigvec(n: N.Call, g: N.Node, p: Pass):
     return (B.matmul(B.matmul(B.t(B.call("pinv", shifted)), g), B.t(n)),)
 
 
+def _adjoint_frechet(name):
+    def adjoint(n: N.Call, g: N.Node, p: Pass):
+        if p.depends(n.args[0]):
+            raise NotDifferentiable(f"{n}: the second Fréchet derivative of {name[1:]} has no rule")
+        return (None, B.call(name, B.t(n.args[0]), g))
+
+    return adjoint
+
+
+def _sylvester(n: N.Call, g: N.Node, p: Pass):
+    """X = syl(A, B, C): with Λ = syl(Aᵀ, Bᵀ, G), C̄ = Λ, Ā = -Λ Xᵀ, B̄ = -Xᵀ Λ."""
+    a, b, c = n.args
+    lam = B.call("sylvester", B.t(a), B.t(b), g)
+    return (B.neg(B.matmul(lam, B.t(n))), B.neg(B.matmul(B.t(n), lam)), lam)
+
+
+def _chol(n: N.Call, g: N.Node, p: Pass):
+    from matref.calculus.forward import phi
+
+    linv = B.call("inv", n)
+    return (B.matmul(B.matmul(B.t(linv), phi(B.matmul(B.t(n), g))), linv),)
+
+
+def _sigma(n: N.Call, g: N.Node, p: Pass):
+    u, v = B.call("lsv", n.args[0], params=n.params), B.call("rsv", n.args[0], params=n.params)
+    return (B.mul(g, B.matmul(u, B.t(v))),)
+
+
+def _nucnorm(n: N.Call, g: N.Node, p: Pass):
+    from matref.calculus.forward import polar
+
+    return (B.mul(g, polar(n.args[0])),)
+
+
+def _flat(n: N.Call, g: N.Node, p: Pass):
+    return (None,)
+
+
 CALLS: dict[str, tuple[str, Callable]] = {
+    "expm": ("the Frechet derivative of the exponential: d e^A = L_exp(A, dA); adjoint: ∂f/∂A = L_exp(Aᵀ, G)",
+             lambda n, g, p: (B.call("dexpm", B.t(n.args[0]), g),)),
+    "logm": ("the Frechet derivative of the logarithm: d log A = L_log(A, dA); adjoint: ∂f/∂A = L_log(Aᵀ, G)",
+             lambda n, g, p: (B.call("dlogm", B.t(n.args[0]), g),)),
+    "sqrtm": ("the square root S solves S S = A: S dS + dS S = dA; adjoint: ∂f/∂A = Λ where Sᵀ Λ + Λ Sᵀ = G",
+              lambda n, g, p: (B.call("sylvester", B.t(n), B.t(n), g),)),
+    "dexpm": ("L_exp(A, E) is linear in E", _adjoint_frechet("dexpm")),
+    "dlogm": ("L_log(A, E) is linear in E", _adjoint_frechet("dlogm")),
+    "sylvester": ("the Sylvester equation A X + X B = C: A dX + dX B = dC - dA X - X dB", _sylvester),
+    "chol": ("Cholesky, with Phi the lower triangle with its diagonal halved: dL = L Phi(L⁻¹ dA L⁻ᵀ); adjoint: ∂f/∂A = L⁻ᵀ Phi(Lᵀ G) L⁻¹", _chol),
+    "tril": ("tril is linear (its adjoint is tril)", lambda n, g, p: (B.call("tril", g),)),
+    "sigma": ("a simple nonzero singular value: d σᵢ = uᵢᵀ dA vᵢ", _sigma),
+    "nucnorm": ("A of full column rank: ∂‖A‖_*/∂A = A (AᵀA)^(-1/2) = U Vᵀ", _nucnorm),
+    "abs": _elementwise("away from 0: d|a| = sign(a)", lambda a, n: B.call("sign", a)),
+    "relu": _elementwise("away from 0: d relu(a) = H(a)", lambda a, n: B.call("step", a)),
+    "max": ("a unique largest entry: ∂ max(A)/∂A = hardmax(A)", lambda n, g, p: (B.mul(g, B.call("hardmax", n.args[0])),)),
+    "sign": ("sign is constant away from 0", _flat),
+    "step": ("H is constant away from 0", _flat),
+    "hardmax": ("hardmax is constant away from ties", _flat),
     "tr": ("d tr(A) = tr(dA)", lambda n, g, p: (B.mul(g, B.I),)),
     "det": ("Jacobi's formula: d det(A) = det(A) tr(inv(A) dA)",
             lambda n, g, p: (B.mul(B.mul(g, n), B.t(B.call("inv", n.args[0]))),)),
@@ -233,7 +291,7 @@ CALLS: dict[str, tuple[str, Callable]] = {
     "tanh": _elementwise("d tanh = 1 - tanh²", lambda a, n: B.sub(B.ONE, B.power(n, 2))),
     "sigmoid": _elementwise("d σ = σ (1 - σ)", lambda a, n: B.mul(n, B.sub(B.ONE, n))),
     "sqrt": ("d sqrt(A) = dA / (2 sqrt(A)) (elementwise)", lambda n, g, p: (B.div(g, B.mul(B.num(2), n)),)),
-    "softmax": ("d softmax(x) = (diag(y) - y yᵀ) dx", _softmax),
+    "softmax": ("d softmax(x) = (diag(y) - y yᵀ) dx; by columns: ∂f/∂X = Y ∘ G - Y diag(diag(Yᵀ G))", _softmax),
     "diag": ("diag is linear (its adjoint is diag)", lambda n, g, p: (B.call("diag", g),)),
     "mpow": ("d Aᵏ = Σ Aⁱ dA Aᵏ⁻¹⁻ⁱ", _mpow),
     "eigval": ("a simple eigenvalue of a symmetric A: d λᵢ = vᵢᵀ dA vᵢ", _eigval),
@@ -244,6 +302,8 @@ CALLS: dict[str, tuple[str, Callable]] = {
 """The reverse-mode rule of each function of the language that has one."""
 
 NOT_YET = {
+    "lsv": "no rule yet for singular vectors (their differential needs all the other singular pairs)",
+    "rsv": "no rule yet for singular vectors (their differential needs all the other singular pairs)",
     "kron": "no rule yet for the Kronecker product (its adjoint needs a reshape the language lacks)",
     "vec": "no rule yet for vec (its adjoint, unvec, is not in the language)",
 }

@@ -96,7 +96,7 @@ size = N.size  # the node count (one definition, in matref.expr.nodes)
 # -- a rule's name in LaTeX -------------------------------------------------------------------------
 _SUPER = {"ᵀ": "\\top", "ⁱ": "i", "ᵏ": "k", "⁻": "-", "¹": "1", "²": "2", "⁺": "+"}
 _SYMBOLS = {"⊗": "\\otimes ", "∘": "\\circ ", "⊘": "\\oslash ", "⇔": "\\Leftrightarrow ", "∂": "\\partial ",
-            "Σ": "\\sum ", "‖": "\\|", "λ": "\\lambda ", "σ": "\\sigma ", "∇": "\\nabla ", "𝟏": "\\mathbf{1}",
+            "Σ": "\\sum ", "‖": "\\|", "λ": "\\lambda ", "Λ": "\\Lambda ", "σ": "\\sigma ", "∇": "\\nabla ", "𝟏": "\\mathbf{1}",
             "ᵢ": "_{i}"}
 _OPERATORS = re.compile(r"\b(tr|sum|vec|diag|sqrt|softmax|LSE|sym|Sym|pinv)\b")
 _BUILTIN = re.compile(r"\b(det|log|exp|sin|cos|tanh)\b")

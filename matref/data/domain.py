@@ -99,6 +99,10 @@ def describe(ident, exc: OutOfDomain) -> tuple[str, str]:
                 return f"{where}: {argtext} is singular or nearly so", f"add {flag} {gram[0]}={gram[1]}"
             if name:
                 return f"{where}: {name} is singular or nearly so", f"add {flag} {name}=invertible"
+        if node.func in ("chol", "logm", "sqrtm", "dlogm") and name:
+            return f"{where}: {exc.reason}", f"add {flag} {name}=spd"
+        if node.func in ("sigma", "lsv", "rsv", "nucnorm") and name and "rank" in exc.hint:
+            return f"{where}: {exc.reason}", f"add {flag} {name}=full_column_rank"
         if node.func in ("eigval", "eigvec"):
             if "symmetric" in exc.reason and name:
                 return f"{where}: {exc.reason}", f"add {flag} {name}=symmetric"

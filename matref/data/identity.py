@@ -365,6 +365,15 @@ class Identity:
         return all(FUNCTIONS[n.func].complex_step for n in N.walk(self.typed[self.roles[0]].node)
                    if isinstance(n, N.Call))
 
+    @cached_property
+    def analytic(self) -> bool:
+        """Whether f has an analytic continuation at all (False with abs, max, relu...: the engine
+        then differentiates in real arithmetic, away from the kinks)."""
+        from matref.expr.functions import FUNCTIONS
+
+        return all(FUNCTIONS[n.func].analytic for n in N.walk(self.typed[self.roles[0]].node)
+                   if isinstance(n, N.Call))
+
     @property
     def location(self) -> str:
         """``file:line`` of the identity in the catalog."""

@@ -18,7 +18,7 @@ from matref.engine import compare, sampling
 from matref.engine.claims import Applied, Claimed, HessianVector
 from matref.engine.judge import (  # noqa: F401  (re-exported for the verifier and the tests)
     FAIL, PASS, TOLERANCES, UNDECIDED, VACUOUS, Measurement, Tolerance, dist, inner, judge)
-from matref.engine.oracle import CONTOUR_RADIUS, EVALUATION_ERRORS, Oracle  # noqa: F401
+from matref.engine.oracle import CONTOUR_RADIUS, EVALUATION_ERRORS, Oracle, RealOracle  # noqa: F401
 from matref.expr.bounds import bounded, perturbed_spread
 from matref.expr.rounding import frob
 from matref.expr.to_numpy import evaluate
@@ -35,6 +35,10 @@ def _oracle(ident, values, sizes, smallest) -> Oracle:
         shifted[ident.wrt] = x
         return evaluate(ident.typed[role], shifted, sizes)
 
+    if not ident.analytic:
+        # The complex step and the contour would read a continuation that does not exist (abs,
+        # max): real differences, at points kept away from the kinks by the domain rules.
+        return RealOracle(f, values[ident.wrt])
     return Oracle(f, values[ident.wrt], ident.complex_step_safe, smallest)
 
 

@@ -14,7 +14,9 @@ from typing import Callable
 
 import numpy as np
 
+from matref.expr import matfun as M
 from matref.expr import rounding as R
+from matref.expr import rounding_more as RM
 from matref.expr.dims import Shape, Unifier, product
 
 # LaTeX precedences: a child whose precedence is below what its parent needs gets parentheses.
@@ -35,6 +37,8 @@ class Func:
     nparams: int = 0
     doc: str = ""
     complex_step: bool = True  # False: the complex implementation is not an analytic continuation
+    # to the last bit (eigen-solvers): the contour oracle, whose radius is far above its rounding
+    analytic: bool = True  # False: no analytic continuation at all (abs, max): real differences only
     bound: Callable[..., "R.Bounded"] | None = None  # (Bounded args, params, Context) -> Bounded; see rounding
     work: Callable[..., float] | None = None  # (arg shapes, result shape, params) -> flops; None: linear
     exact: Callable[..., object] | None = None  # (sympy, *matrices, *params) -> sympy Matrix; None: no exact rule
@@ -340,6 +344,158 @@ FUNCTIONS.update({
     ]
 })
 
+def _square_pair(what):
+    def rule(u, shapes, fresh, params):
+        _square(u, shapes[0], what)
+        for k in (0, 1):
+            if not u.unify(shapes[0][k], shapes[1][k]):
+                raise Mismatch(f"{what}(A, E) needs E of the shape of A")
+        return shapes[0]
+
+    return rule
+
+
+def _sylvester_shape(u, shapes, fresh, params):
+    _square(u, shapes[0], "sylvester")
+    _square(u, shapes[1], "sylvester")
+    if not (u.unify(shapes[2][0], shapes[0][0]) and u.unify(shapes[2][1], shapes[1][0])):
+        raise Mismatch("sylvester(A, B, C) solves A X + X B = C: C needs A's rows and B's columns")
+    return shapes[2]
+
+
+def _indexed_any(what):
+    def rule(u, shapes, fresh, params):
+        r, c = shapes[0]
+        if params[0] < 0:
+            raise Mismatch(f"{what}: the index must be >= 0 (0 is the largest singular value)")
+        if not (u.at_least(r, params[0] + 1) and u.at_least(c, params[0] + 1)):
+            raise Mismatch(f"{what}(A, {params[0]}) needs at least {params[0] + 1} rows and columns")
+        return {"sigma": (1, 1), "lsv": (r, 1), "rsv": (c, 1)}[what]
+
+    return rule
+
+
+def singular_vector(a, i, left):
+    """The i-th left or right singular vector (i = 0 for the largest singular value), continued
+    analytically: from the symmetric eigenproblem of the smaller Gram matrix, with eigvec's sign
+    convention on the vector that comes from it."""
+    a = np.asarray(a)
+    tall = a.shape[0] >= a.shape[1]
+    gram = a.T @ a if tall else a @ a.T
+    w, vecs = eig_symmetric(gram)
+    k = w.size - 1 - i
+    v = vecs[:, k:k + 1]
+    if left != tall:
+        return v
+    s = np.sqrt(w[k])
+    return (a @ v if tall else a.T @ v) / s
+
+
+def _sigma(a, i):
+    a = np.asarray(a)
+    gram = a.T @ a if a.shape[0] >= a.shape[1] else a @ a.T
+    w = eig_symmetric(gram)[0]
+    return _scalar(np.sqrt(w[w.size - 1 - i]))
+
+
+def _nucnorm(a):
+    a = np.asarray(a)
+    gram = a.T @ a if a.shape[0] >= a.shape[1] else a @ a.T
+    return _scalar(np.sum(np.sqrt(eig_symmetric(gram)[0])))
+
+
+def hardmax(a):
+    """One-hot of the largest entry of the whole array (the gradient of max)."""
+    a = np.asarray(a)
+    out = np.zeros(a.shape)
+    if a.size:
+        out.reshape(-1)[int(np.argmax(np.real(a)))] = 1.0
+    return out
+
+
+def _relu(a):
+    return np.where(np.real(a) > 0, a, 0 * a)
+
+
+def _step(a):
+    return (np.real(a) > 0).astype(float)
+
+
+def _sign(a):
+    return np.sign(np.real(a)).astype(float)
+
+
+def _max(a):
+    return _scalar(np.max(np.real(a)) if np.asarray(a).size else 0.0)
+
+
+def _call_tex(name, k):
+    def tex(args, params, scalars):
+        inner = ", ".join(a[0] for a in args[:k])
+        return f"{name}\left({inner}\right)", ATOM
+    return tex
+
+
+def _sv_tex(name):
+    return lambda args, p, s: (f"{name}_{{{p[0] + 1}}}\left({args[0][0]}\right)", ATOM)
+
+
+FUNCTIONS.update({
+    f.name: f
+    for f in [
+        Func("expm", 1, _same_square("expm"), M.expm, lambda args, p, s: (f"e^{{{args[0][0]}}}", POSTFIX),
+             doc="matrix exponential (not elementwise): sum of A^k / k!", bound=RM.rule_expm, work=_cubic(30.0)),
+        Func("logm", 1, _same_square("logm"), M.logm, _wrap("\log"),
+             doc="principal matrix logarithm (eigenvalues off the closed negative real axis)", complex_step=False,
+             bound=RM.rule_logm, work=_cubic(30.0)),
+        Func("sqrtm", 1, _same_square("sqrtm"), M.sqrtm, lambda args, p, s: (f"{_paren(args[0], ATOM)}^{{1/2}}", POSTFIX),
+             doc="principal matrix square root (not elementwise)", complex_step=False, bound=RM.rule_sqrtm,
+             work=_cubic(30.0)),
+        Func("dexpm", 2, _square_pair("dexpm"), M.dexpm, _call_tex("L_{\exp}", 2),
+             doc="Fréchet derivative of expm at A along E (the top-right block of expm([[A, E], [0, A]]))",
+             bound=RM.rule_dexpm, work=_cubic(240.0)),
+        Func("dlogm", 2, _square_pair("dlogm"), M.dlogm, _call_tex("L_{\log}", 2),
+             doc="Fréchet derivative of logm at A along E", complex_step=False, bound=RM.rule_dlogm,
+             work=_cubic(40.0)),
+        Func("sylvester", 3, _sylvester_shape, M.sylvester, _call_tex("\operatorname{syl}", 3),
+             doc="the solution X of A X + X B = C", complex_step=False, bound=RM.rule_sylvester, work=_cubic(60.0)),
+        Func("chol", 1, _same_square("chol"), M.chol, _wrap("\operatorname{chol}"),
+             doc="lower Cholesky factor L of a symmetric positive definite A (L L^T = A)", bound=RM.rule_chol,
+             work=_cubic(1.0)),
+        Func("tril", 1, _same, M.tril, _wrap("\operatorname{tril}"),
+             doc="lower triangle (diagonal included), zeros above", bound=R.linear(M.tril)),
+        Func("sigma", 1, _indexed_any("sigma"), _sigma, _sv_tex("\sigma"), nparams=1,
+             doc="i-th largest singular value (i = 0, 1, ...)", complex_step=False, bound=RM.rule_sigma,
+             work=_cubic(10.0)),
+        Func("lsv", 1, _indexed_any("lsv"), lambda a, i: singular_vector(a, i, True), _sv_tex("\mathrm{u}"),
+             nparams=1, doc="unit left singular vector of the i-th largest singular value", complex_step=False,
+             bound=RM.rule_lsv, work=_cubic(10.0)),
+        Func("rsv", 1, _indexed_any("rsv"), lambda a, i: singular_vector(a, i, False), _sv_tex("\mathrm{v}"),
+             nparams=1, doc="unit right singular vector of the i-th largest singular value", complex_step=False,
+             bound=RM.rule_rsv, work=_cubic(10.0)),
+        Func("nucnorm", 1, _to_scalar, _nucnorm, lambda args, p, s: (f"\left\|{args[0][0]}\right\|_*", ATOM),
+             doc="nuclear norm (trace norm): the sum of the singular values", complex_step=False,
+             bound=RM.rule_nucnorm, work=_cubic(10.0)),
+        Func("abs", 1, _same, np.abs, lambda args, p, s: (f"\left|{args[0][0]}\right|", ATOM),
+             doc="elementwise absolute value (not differentiable at 0)", analytic=False, complex_step=False,
+             bound=RM.elementwise_nonsmooth(np.abs, lambda x: 1.0, "abs")),
+        Func("sign", 1, _same, _sign, _elementwise("\operatorname{sign}"),
+             doc="elementwise sign (-1, 0 or 1)", analytic=False, complex_step=False,
+             bound=RM.elementwise_nonsmooth(_sign, lambda x: 0.0, "sign")),
+        Func("relu", 1, _same, _relu, _elementwise("\operatorname{relu}"),
+             doc="elementwise max(x, 0)", analytic=False, complex_step=False,
+             bound=RM.elementwise_nonsmooth(_relu, lambda x: (x > 0).astype(float), "relu")),
+        Func("step", 1, _same, _step, _elementwise("H"),
+             doc="elementwise Heaviside step: 1 where x > 0, else 0 (the derivative of relu)", analytic=False,
+             complex_step=False, bound=RM.elementwise_nonsmooth(_step, lambda x: 0.0, "step")),
+        Func("max", 1, _to_scalar, _max, _wrap("\max"),
+             doc="largest entry", analytic=False, complex_step=False, bound=RM.rule_max),
+        Func("hardmax", 1, _same, hardmax, _wrap("\operatorname{hardmax}"),
+             doc="one-hot of the largest entry (the gradient of max)", analytic=False, complex_step=False,
+             bound=RM.rule_hardmax),
+    ]
+})
+
 # -- exact rules (SymPy matrices in, a SymPy matrix out; sympy is passed in, never imported here) ----
 def _x_scalar(f):
     return lambda sp, a, *p: sp.Matrix([[f(sp, a, *p)]])
@@ -451,7 +607,11 @@ _EXACT = {
     "norm": _x_scalar(lambda sp, a, *p: _x_sqrt(sp, sum(x * x for x in a))),
     "eye": lambda sp, k: sp.eye(k),
     "commutation": _x_commutation,
+    "tril": lambda sp, a: a.lower_triangular(),
+    "chol": lambda sp, a: a.cholesky(hermitian=False),
     # eigval, eigvec: eigenvalues are algebraic numbers; no exact rule (the proof is not attempted)
+    # expm, logm, sqrtm, dexpm, dlogm, sylvester, sigma, lsv, rsv, nucnorm: transcendental or
+    # algebraic of high degree; abs, sign, relu, step, max, hardmax: not differentiable everywhere
 }
 for _name, _rule in _EXACT.items():
     FUNCTIONS[_name] = dataclasses.replace(FUNCTIONS[_name], exact=_rule)

@@ -41,6 +41,11 @@ def _ones(x: N.Node) -> N.Node:
 
 SPELLINGS: dict[str, Spelling] = {s.name: s for s in [
     Spelling("trace", 1, _call("tr"), "tr(X)"),
+    Spelling("absolute", 1, _call("abs"), "abs(x)"),
+    Spelling("amax", 1, _call("max"), "max(x)"),
+    Spelling("cholesky", 1, _call("chol"), "chol(A)"),
+    Spelling("matrix_exp", 1, _call("expm"), "expm(X)"),
+    Spelling("heaviside", 1, _call("step"), "step(x)"),
     Spelling("Tr", 1, _call("tr"), "tr(X)"),
     Spelling("inverse", 1, _call("inv"), "inv(X)"),
     Spelling("matrix_power", None, None, "mpow(X, k)"),  # built by the parser (an integer parameter)
@@ -76,22 +81,14 @@ METHODS: dict[str, tuple[int, Callable[..., N.Node], str]] = {
 """Method calls read as expressions: (arguments, builder, how it reads)."""
 
 REFUSED: dict[str, str] = {
-    "abs": "abs(x) is not differentiable at 0 and not in the language yet: for |x|² write x ** 2, for the "
-           "Euclidean norm norm(x)",
-    "absolute": "abs(x) is not differentiable at 0 and not in the language yet: for |x|² write x ** 2",
-    "maximum": "max is not differentiable where its arguments tie and not in the language yet",
-    "max": "max is not differentiable where its arguments tie and not in the language yet",
-    "relu": "relu is not differentiable at 0 and not in the language yet",
+    "maximum": "np.maximum(a, b) is elementwise: write relu(a - b) + b (max(A) is the largest entry)",
     "slogdet": "slogdet returns a pair: write logdet(X) for log|det X|",
-    "expm": "the matrix exponential is not in the language yet (exp(X) is elementwise)",
-    "logm": "the matrix logarithm is not in the language yet (log(X) is elementwise)",
-    "sqrtm": "the matrix square root is not in the language yet (sqrt(X) is elementwise)",
-    "svd": "the singular value decomposition is not in the language yet",
+    "svd": "singular values are sigma(A, i) (largest first, from 0), singular vectors lsv(A, i) and rsv(A, i)",
+    "svdvals": "singular values are sigma(A, i) (largest first, from 0)",
     "eig": "eigenvalues of a symmetric matrix are eigval(A, i) (ascending, from 0), eigenvectors eigvec(A, i)",
     "eigh": "eigenvalues of a symmetric matrix are eigval(A, i) (ascending, from 0), eigenvectors eigvec(A, i)",
     "eigvals": "eigenvalues of a symmetric matrix are eigval(A, i) (ascending, from 0)",
     "eigvalsh": "eigenvalues of a symmetric matrix are eigval(A, i) (ascending, from 0)",
-    "cholesky": "the Cholesky factor is not in the language yet",
     "solve": "write inv(A) @ b for the solution of A x = b",
     "conj": "matref's expressions are real: drop the conjugate",
     "conjugate": "matref's expressions are real: drop the conjugate",
