@@ -80,7 +80,7 @@ class Reader:
         left = self.unary()
         while True:
             kind, val = self.peek()
-            if kind is None or kind in ("right", "rbrace"):
+            if kind is None or kind in ("right", "rbrace") or (kind, val) == ("other", ","):
                 return left
             if kind == "op" and val in OPS:
                 name = OPS[val]
@@ -110,7 +110,10 @@ class Reader:
                 node = ("pow", node, self.braced())
             elif kind == "sub":
                 self.take(False)
-                node = ("subscript", node, self.braced())
+                if self.peek(skip_space=False)[0] == "lbrace":
+                    node = ("subscript", node, self.braced())
+                else:  # \|A\|_*: a one-character subscript
+                    node = ("subscript", node, self.take(False)[1])
             elif kind == "left" and self.toks[self.i][1] == "\\left(" and node[0] in ("atom", "subscript"):
                 node = ("apply", node, self.primary())  # f(x): no space before the parenthesis
             else:
@@ -120,6 +123,9 @@ class Reader:
         kind, val = self.take()
         if kind == "left":
             inner = self.expr()
+            while self.peek() == ("other", ","):  # f(A, E): the arguments of a function of several
+                self.take()
+                inner = ("args", inner, self.expr())
             closing = self.take()
             assert closing[0] == "right", (self.text, closing)
             return {"\\left(": ("group", inner), "\\left\\|": ("norm", inner), "\\left|": ("abs", inner),
@@ -127,6 +133,16 @@ class Reader:
         if kind == "frac":
             num, den = self.braced(), self.braced()
             return ("frac", read(num, self.prec), read(den, self.prec))
+        if kind == "cmd" and val == "\\begin":  # a block matrix: each cell read on its own
+            env = self.braced()
+            parts = []
+            while self.toks[self.i] != ("cmd", "\\end"):
+                parts.append(self.toks[self.i][1])
+                self.i += 1
+            self.i += 1
+            assert self.braced() == env, self.text
+            rows = [r.split("&") for r in "".join(parts).split("\\\\")]
+            return ("matrix", tuple(tuple(read(c, self.prec) for c in row) for row in rows))
         if kind in ("cmd", "word", "num"):
             nxt = self.toks[self.i] if self.i < len(self.toks) else (None, None)
             if val == "\\mathrm{d}" and nxt[0] in ("word", "cmd"):

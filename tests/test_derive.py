@@ -147,6 +147,8 @@ def test_derived_differentials_agree_with_the_catalog(ident, record_property):
     rename = (lambda text: re.sub(rf"\bd{wrt}\b", f"D{wrt}", text)) if wrt[0].isupper() else (lambda text: text)
     lhs, rhs = rename(d.result), rename(claimed)
     used = set(symbols(parse(lhs))) | set(symbols(parse(rhs)))
+    if wrt in shapes:  # the direction is shaped like the variable (dt a scalar when t is)
+        shapes = {**shapes, rename(f"d{wrt}"): shapes[wrt]}
     structured = sorted(closure(assume.get(wrt, [])) & {"symmetric", "diagonal"})
     if structured:  # a direction in the variable's own space (dA symmetric when A is)
         assume = {**assume, rename(f"d{wrt}"): structured}
@@ -182,11 +184,20 @@ def test_derived_differentials_are_the_catalogs_jacobians_action(ident):
     lhs = f"vec({renamed})"
     rhs = f"({ident.statement['jacobian']}) @ vec({direction})"
     used = set(symbols(parse(lhs))) | set(symbols(parse(rhs)))
-    shapes = _tied(shapes, wrt, direction)
+    shapes = _tied({**shapes, **_named_shapes(ident)}, wrt, direction)
+    # The Jacobian of a structured variable (J P) acts on directions in its tangent space.
+    tangent = {"spd": "symmetric", "symmetric": "symmetric", "diagonal": "diagonal"}
+    space = [tangent[a] for a in _listed(assume.get(wrt)) if a in tangent]
+    if space:
+        assume = {**assume, direction: space[0]}
     same = matref.check(lhs=lhs, rhs=rhs, seed=1, trials=3,
                         assume={k: v for k, v in assume.items() if k in used},
                         shapes={k: v for k, v in shapes.items() if k in used})
     assert same.ok, f"vec({d.result}) against {rhs}: {same.summary()}"
+
+
+def _listed(value) -> list:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
 
 
 def _tied(shapes: dict, wrt: str, direction: str) -> dict:
@@ -197,9 +208,27 @@ def _tied(shapes: dict, wrt: str, direction: str) -> dict:
     return {**shapes, wrt: shape, direction: shape}
 
 
-def _agrees_as_operator(f, wrt, assume, shapes, derived, stated):
+def _named_shapes(ident) -> dict:
+    """Every symbol's shape as the identity infers it, sizes named (z<uid>): the equality of two
+    operators then inherits the size relations f imposes (cols(A) = rows(X) in kron(I, A)), which
+    alone it could not know, and its identity matrices have one size, not a guess."""
+    from matref.expr.dims import Var
+
+    u = ident.scope.unifier
+    out = {}
+    for name in ident.names:
+        dims = [u.resolve(d) for d in ident.scope.shape_of_symbol(name)]
+        if all(isinstance(d, (int, Var)) for d in dims):
+            out[name] = " x ".join(str(d) if isinstance(d, int) else d.name if d.name.isidentifier() else f"z{d.uid}"
+                                   for d in dims)
+    return out
+
+
+def _agrees_as_operator(f, wrt, assume, shapes, derived, stated, ident=None):
     """M_derived vec(D) = M_stated vec(D) for a direction D shaped like the variable (an equality that
     pins every size, identity matrices in Kronecker factors included)."""
+    if ident is not None:
+        shapes = {**shapes, **_named_shapes(ident)}
     direction = f"D{wrt}" if wrt[0].isupper() else f"d{wrt}"
     lhs, rhs = f"({derived}) @ vec({direction})", f"({stated}) @ vec({direction})"
     used = set(symbols(parse(lhs))) | set(symbols(parse(rhs)))
@@ -218,7 +247,7 @@ def test_derived_jacobians_agree_with_the_catalog(ident, record_property):
         assert d.note and "action" in d.note
         tally(record_property, "Jacobians", "as their action")
         return
-    same = _agrees_as_operator(f, wrt, assume, shapes, d.result, ident.statement["jacobian"])
+    same = _agrees_as_operator(f, wrt, assume, shapes, d.result, ident.statement["jacobian"], ident)
     assert same.ok, f"derived {d.result}, catalog {ident.statement['jacobian']}: {same.summary()}"
     tally(record_property, "Jacobians", "agrees")
 
@@ -231,7 +260,7 @@ def test_derived_hessians_agree_with_the_catalog(ident, record_property):
     f, wrt, assume, shapes = catalog_case(ident)
     d = matref.derive(f, wrt, assume=assume, shapes=shapes, seed=1, trials=3, kind="hessian")
     assert d.kind == "hessian" and d.report.ok
-    same = _agrees_as_operator(f, wrt, assume, shapes, d.result, ident.statement["hessian"])
+    same = _agrees_as_operator(f, wrt, assume, shapes, d.result, ident.statement["hessian"], ident)
     assert same.ok, f"derived {d.result}, catalog {ident.statement['hessian']}: {same.summary()}"
     tally(record_property, "Hessians", "agrees")
 

@@ -42,8 +42,8 @@ KRONECKER_ALGEBRA = ("vec.kron_associative", "vec.kron_mixed_product", "vec.kron
                      "vec.kron_pinv", "vec.kron_mpow", "vec.trace_kron", "vec.det_kron")
 PSEUDO_INVERSE = ("inverse.pinv_full_column_rank", "inverse.pinv_full_row_rank", "inverse.pinv_transpose",
                   "inverse.pinv_penrose_aga", "inverse.pinv_penrose_gag", "inverse.pinv_penrose_symmetric_projector")
-GAUSSIAN = ("gaussian.grad_loglik_mean", "gaussian.grad_loglik_covariance", "gaussian.grad_entropy_covariance",
-            "structured.grad_sym_logdet", "structured.grad_sym_inverse_quadratic")  # the family, and notes on it
+GAUSSIAN = tuple(i.id for i in matref.catalog() if i.family == "gaussian") + (
+    "structured.grad_sym_logdet", "structured.grad_sym_inverse_quadratic")  # the family, and notes on it
 
 QUERIES: list[Query] = [
     # -- Matrix Cookbook numbers, ids, former ids, titles --------------------------------------------
@@ -73,7 +73,8 @@ QUERIES: list[Query] = [
     q("matrix determinant lemma", "determinant.rank_one_update", what="words"),
     q("matrix inversion lemma", "inverse.woodbury", what="words"),
     q("hessian of log det", "hessian.logdet", what="words"),
-    q("least squares gradient", "norms.grad_least_squares_vector", "norms.grad_least_squares_matrix", what="words"),
+    q("least squares gradient", "norms.grad_least_squares_vector", "norms.grad_least_squares_matrix",
+      "regression.grad_least_squares", what="words"),
     q("cross entropy gradient", "elementwise.grad_cross_entropy_softmax", what="words"),
     q("logistic regression", "chain.grad_logistic_regression", what="words"),
     q("commutation matrix", "linear.jac_transpose", "vec.vec_transpose_commutation", what="words"),
@@ -91,7 +92,7 @@ QUERIES: list[Query] = [
     q("logdet(X)", "determinant.grad_logdet", what="formula"),
     q("log|det X|", "determinant.grad_logdet", what="formula"),
     q(r"\log\det X", "determinant.grad_logdet", what="formula"),
-    q("d log det X", "determinant.diff_logdet", what="formula"),
+    q("d log det X", "determinant.diff_logdet", "determinant.grad_logdet", what="formula"),
     q("inv(X)", "inverse.diff_inv", "inverse.jac_inv", what="formula"),
     q("X^-1", "inverse.diff_inv", "inverse.jac_inv", what="formula"),
     q("X^{-1}", "inverse.diff_inv", "inverse.jac_inv", what="formula"),

@@ -136,6 +136,11 @@ def test_every_function_against_numpy(rng):
         "step": ("step(Y)", {"Y": Y}, (Y > 0).astype(float)),
         "max": ("max(Y)", {"Y": Y}, Y.max()),
         "hardmax": ("hardmax(Y)", {"Y": Y}, (Y == Y.max()).astype(float)),
+        "block": ("block(A, B, C, D)", {"A": X[:3, :3], "B": Y[:3, :2], "C": P[:1, :3], "D": Y[3:, 2:]},
+                  np.vstack([np.hstack([X[:3, :3], Y[:3, :2]]), np.hstack([P[:1, :3], Y[3:, 2:]])])),
+        "vech": ("vech(Y)", {"Y": Y}, np.concatenate([Y[j:, j] for j in range(4)]).reshape(-1, 1)),
+        "duplication": ("duplication(S) @ vech(S)", {"S": X + X.T}, (X + X.T).reshape(-1, 1, order="F")),
+        "elimination": ("elimination(Y) @ vec(Y)", {"Y": Y}, np.concatenate([Y[j:, j] for j in range(4)]).reshape(-1, 1)),
     }
     del expected["eigvec"]  # sign convention: checked on its own below
     assert set(expected) | {"eigvec"} == set(FUNCTIONS), "a new function needs a numpy reference here"

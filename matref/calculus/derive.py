@@ -325,7 +325,7 @@ def _route_gradient(job: _Job, w: Writer):
 
 def _route_hessian(job: _Job, w: Writer):
     _need_scalar(job, "Hessian")
-    if job.space != "general":
+    if job.space != "general" and job.space not in PROJECTOR:
         raise MatrefError(f"--hessian with respect to a structured {job.wrt} "
                           f"({', '.join(sorted(job.ident.assumptions[job.wrt]))}) is not derived yet (a Hessian "
                           "on its tangent space)")
@@ -333,7 +333,22 @@ def _route_hessian(job: _Job, w: Writer):
     dg, raw = forward.differential(job.typed.scope.fork().infer(g), job.wrt)
     w.differential(raw)
     w.add("the differential of the gradient G", ("dG", "\\mathrm{d}G"), dg)
-    return _matrix_step(w, dg, ("H", "H"), job), "hessian", ""
+    h = _matrix_step(w, dg, ("H", "H"), job)
+    if job.space in PROJECTOR:
+        # Second derivatives along the tangent space only: P H P, P the orthogonal projection onto it
+        # (the engine's convention; any H that agrees on the tangent space gives the same P H P).
+        p = PROJECTOR[job.space][0](N.Symbol(job.wrt))
+        h = job.rebuild(B.matmul(B.matmul(p, h), p))
+        w.add(f"the Hessian on {PROJECTOR[job.space][1]}", ("H", "H"), h)
+    return h, "hessian", ""
+
+
+PROJECTOR = {
+    "symmetric": (lambda x: B.div(B.add(B.I, B.call("commutation", x)), B.num(2)),
+                  "Sym(n): P H P with P = (I + K) / 2"),
+    "diagonal": (lambda x: B.call("diag", B.call("vec", B.I)), "the diagonal matrices: P H P with P = diag(vec(I))"),
+}
+"""The orthogonal projection onto a flat structured space (a Hessian there is P H P)."""
 
 
 def _differential(job: _Job, w: Writer) -> N.Node:

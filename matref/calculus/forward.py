@@ -234,7 +234,14 @@ def _flat(n: N.Call, ds, p: Pass):
     return None  # sign, step, hardmax: constant away from their jumps
 
 
+def _block(n: N.Call, ds, p: Pass):
+    # An argument that does not depend on the variable contributes a zero block of its shape.
+    return B.call("block", *[d if d is not None else N.Mul(N.Number(0.0), N.Pow(a, 0)) for a, d in zip(n.args, ds)])
+
+
 CALLS: dict[str, tuple[str, Callable]] = {
+    "block": ("block is linear: d [[A, B], [C, D]] = [[dA, dB], [dC, dD]]", _block),
+    "vech": _unary("vech is linear: d vech(A) = vech(dA)", lambda a, da, n: B.call("vech", da)),
     "expm": _unary("the Frechet derivative of the exponential: d e^A = L_exp(A, dA)",
                    lambda a, da, n: B.call("dexpm", a, da)),
     "logm": _unary("the Frechet derivative of the logarithm: d log A = L_log(A, dA)",
@@ -271,7 +278,7 @@ CALLS: dict[str, tuple[str, Callable]] = {
     "tanh": _unary("d tanh(A) = (1 - tanh(A)²) ∘ dA", lambda a, da, n: B.mul(B.sub(B.ONE, B.power(n, 2)), da)),
     "sigmoid": _unary("d σ(A) = σ(A) ∘ (1 - σ(A)) ∘ dA", lambda a, da, n: B.mul(B.mul(n, B.sub(B.ONE, n)), da)),
     "sqrt": _unary("d sqrt(A) = dA ⊘ (2 sqrt(A))", lambda a, da, n: B.div(da, B.mul(B.num(2), n))),
-    "softmax": ("d softmax(x) = y ∘ dx - y (yᵀ dx), column by column: dY = Y ∘ dX - Y diag(diag(Yᵀ dX))", _softmax),
+    "softmax": ("softmax of a vector: d softmax(x) = y ∘ dx - y (yᵀ dx); of a matrix, by columns: dY = Y ∘ dX - Y diag(diag(Yᵀ dX))", _softmax),
     "diag": _unary("diag is linear: d diag(A) = diag(dA)", lambda a, da, n: B.call("diag", da)),
     "vec": _unary("vec is linear: d vec(A) = vec(dA)", lambda a, da, n: B.call("vec", da)),
     "kron": ("d(A ⊗ B) = dA ⊗ B + A ⊗ dB", _kron),

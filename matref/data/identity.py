@@ -130,6 +130,11 @@ class Identity:
             self._fail(f"{claim} is {scope.show(cshape)} but must have {what}, {scope.show(want)}", claim)
         if scope.settle():
             self._fail(f"{claim} is {scope.show(cshape)} but must be {what}, {scope.show(want)}", claim)
+        if scope.ambiguous:
+            ra, rb, _ = scope.ambiguous[0]
+            self._fail(f"the size of an identity matrix I is not determined by the shapes ({ra!r} = {rb!r} "
+                       "has several solutions, and the statement means something different for each): "
+                       "write eye(k) with a size, or fix the shapes", claim)
         for a, b, where in u.deferred:
             ra, rb = u.resolve(a), u.resolve(b)
             if isinstance(ra, int) and isinstance(rb, int) and ra != rb:
@@ -147,6 +152,12 @@ class Identity:
                        "group the Hessian has a curvature term that a vec-Hessian cannot state", "wrt")
         self._check_eigen_arguments()
         self.conditions = tuple(self._condition(c) for c in spec.conditions)
+        if self.conditions:
+            # A condition's own identity matrices (kron(I, S) + kron(S.T, I)) get their sizes here.
+            if scope.settle() or scope.ambiguous:
+                self._fail("conditions: the size of an identity matrix I is not determined by the shapes: "
+                           "write eye(k) with a size", "conditions")
+            self._share_free_identity_sizes()
         if spec.wrt in self.values:
             self._fail(f"the variable {spec.wrt} cannot have a fixed value", "symbols")
         self.corrected = None
@@ -194,7 +205,7 @@ class Identity:
             [d for name in self.names for d in self.scope.shape_of_symbol(name)]
             + [d for a, b, _ in u.deferred for d in (a, b)]))
         loose = []
-        for typed in self.typed.values():
+        for typed in [*self.typed.values(), *(c.typed for c in getattr(self, "conditions", ()))]:
             for node in N.walk(typed.node):
                 if isinstance(node, N.Identity):
                     for v in u.free_vars([typed.shape_of(node)[0]]):
@@ -245,6 +256,7 @@ class Identity:
         u = self.scope.unifier
         dims = [d for name in self.names for d in self.scope.shape_of_symbol(name)]
         dims += [d for typed in self.typed.values() for shape in typed.shapes.values() for d in shape]
+        dims += [d for c in getattr(self, "conditions", ()) for shape in c.typed.shapes.values() for d in shape]
         return u.free_vars(dims)
 
     def evaluated(self, sizes: dict) -> list[tuple[Typed, dict]]:

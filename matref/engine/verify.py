@@ -283,10 +283,18 @@ def _log_uniform(rng, lo: int, hi: int) -> int:
     return int(min(hi, max(lo, round(math.exp(rng.uniform(math.log(lo), math.log(hi + 0.5)))))))
 
 
+NONSMOOTH_SIZE = 8
+"""The largest size drawn for an expression with abs, relu, max... (see _propose)."""
+
+
 def _propose(ident, rng, regime: str, free: list[Var], cap: int | None, bump: int = 0,
              ordered: bool = True) -> dict[Var, int]:
     u = ident.scope.unifier
     sizes: dict[Var, int] = {}
+    if not getattr(ident, "analytic", True):
+        # Every entry of a non-smooth function's argument must stay clear of its kink; in a large
+        # matrix some entry almost surely does not, and no instance would be in the domain.
+        cap = min(cap, NONSMOOTH_SIZE) if cap is not None else NONSMOOTH_SIZE
     lo_default = {"distinct": DISTINCT_RANGE[0], "large": LARGE_RANGE[0]}.get(regime, 1)
     for var in free:
         lo = u.minimum(var)

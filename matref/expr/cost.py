@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 from matref.expr import nodes as N
+from matref.expr.dims import Var, evaluate
 from matref.expr.functions import FUNCTIONS
 from matref.expr.infer import Typed
 
@@ -34,7 +35,7 @@ def _compile(u, d) -> tuple[int, tuple]:
 def _value(dim: tuple[int, tuple], sizes: dict) -> int:
     const, variables = dim
     for v in variables:
-        const *= sizes[v]
+        const *= sizes[v] if isinstance(v, Var) else evaluate(v, sizes)
     return const
 
 

@@ -42,12 +42,61 @@ class Prod:
         return "*".join(map(repr, self.factors))
 
 
-Dim = int | Var | Prod
+@dataclass(frozen=True)
+class Expr:
+    """A size computed from others: ``+`` (a block matrix's rows) or ``tri`` (``n(n+1)/2``, the
+    length of vech). Unification treats it as opaque; it is checked once sizes are concrete."""
+
+    op: str
+    args: tuple
+
+    def __repr__(self) -> str:
+        if self.op == "+":
+            return "(" + "+".join(map(repr, self.args)) + ")"
+        return f"{self.args[0]!r}({self.args[0]!r}+1)/2"
+
+
+Dim = int | Var | Prod | Expr
 Shape = tuple  # (rows, cols) of Dim
 
 
 def product(*dims: Dim) -> Dim:
     return Prod(tuple(dims))
+
+
+def plus(a: Dim, b: Dim) -> Dim:
+    return Expr("+", (a, b))
+
+
+def tri(n: Dim) -> Dim:
+    return Expr("tri", (n,))
+
+
+def _apply(op: str, values) -> int:
+    return sum(values) if op == "+" else values[0] * (values[0] + 1) // 2
+
+
+def _atoms(d: Dim):
+    """The variables a resolved dimension depends on, in order."""
+    if isinstance(d, Var):
+        yield d
+    elif isinstance(d, Prod):
+        for f in d.factors:
+            yield from _atoms(f)
+    elif isinstance(d, Expr):
+        for a in d.args:
+            yield from _atoms(a)
+
+
+def evaluate(d: Dim, sizes: dict) -> int:
+    """The value of a resolved dimension given the sizes of its variables."""
+    if isinstance(d, int):
+        return d
+    if isinstance(d, Var):
+        return sizes[d]
+    if isinstance(d, Prod):
+        return math.prod(evaluate(f, sizes) for f in d.factors)
+    return _apply(d.op, [evaluate(a, sizes) for a in d.args])
 
 
 class Unifier:
@@ -95,6 +144,14 @@ class Unifier:
             r = self.resolve(root)
             self._parent[d] = r
             return r
+        if isinstance(d, Expr):
+            args = tuple(self.resolve(a) for a in d.args)
+            if all(isinstance(a, int) for a in args):
+                return _apply(d.op, args)
+            if d.op == "+" and 0 in args:
+                rest = [a for a in args if a != 0]
+                return rest[0] if len(rest) == 1 else Expr("+", tuple(rest))
+            return Expr(d.op, args)
         if isinstance(d, Prod):
             const = 1
             vars_: list[Var] = []
@@ -108,7 +165,7 @@ class Unifier:
                         vars_.append(p)
             if const == 0 or not vars_:
                 return const
-            vars_.sort(key=lambda v: v.uid)
+            vars_.sort(key=lambda v: (isinstance(v, Expr), getattr(v, "uid", 0), repr(v)))
             if const == 1 and len(vars_) == 1:
                 return vars_[0]
             return Prod(((const,) if const != 1 else ()) + tuple(vars_))
@@ -145,17 +202,15 @@ class Unifier:
         return True
 
     def _occurs(self, v: Var, d: Dim) -> bool:
-        return isinstance(d, Prod) and any(f is v for f in d.factors)
+        return isinstance(d, (Prod, Expr)) and any(f is v for f in _atoms(d))
 
     # -- concrete sizes ----------------------------------------------------------------
     def free_vars(self, dims) -> list[Var]:
         """The unresolved variables that the given dimensions depend on, in order."""
         out: dict[int, Var] = {}
         for d in dims:
-            d = self.resolve(d)
-            for f in d.factors if isinstance(d, Prod) else (d,):
-                if isinstance(f, Var):
-                    out.setdefault(f.uid, f)
+            for f in _atoms(self.resolve(d)):
+                out.setdefault(f.uid, f)
         return list(out.values())
 
     def value(self, d: Dim, sizes: dict[Var, int]) -> int:
@@ -168,6 +223,8 @@ class Unifier:
                 return sizes[d]
             except KeyError:
                 raise KeyError(d.name) from None
+        if isinstance(d, Expr):
+            return _apply(d.op, [self.value(a, sizes) for a in d.args])
         return math.prod(self.value(f, sizes) for f in d.factors)
 
     def violated(self, sizes: dict[Var, int]) -> list[tuple[int, int, object]]:

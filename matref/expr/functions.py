@@ -17,7 +17,7 @@ import numpy as np
 from matref.expr import matfun as M
 from matref.expr import rounding as R
 from matref.expr import rounding_more as RM
-from matref.expr.dims import Shape, Unifier, product
+from matref.expr.dims import Shape, Unifier, plus, product, tri
 
 # LaTeX precedences: a child whose precedence is below what its parent needs gets parentheses.
 ADD, KRON, MUL, UNARY, POSTFIX, ATOM = 10, 15, 20, 30, 40, 50
@@ -432,12 +432,12 @@ def _max(a):
 def _call_tex(name, k):
     def tex(args, params, scalars):
         inner = ", ".join(a[0] for a in args[:k])
-        return f"{name}\left({inner}\right)", ATOM
+        return f"{name}\\left({inner}\\right)", ATOM
     return tex
 
 
 def _sv_tex(name):
-    return lambda args, p, s: (f"{name}_{{{p[0] + 1}}}\left({args[0][0]}\right)", ATOM)
+    return lambda args, p, s: (f"{name}_{{{p[0] + 1}}}\\left({args[0][0]}\\right)", ATOM)
 
 
 FUNCTIONS.update({
@@ -445,54 +445,131 @@ FUNCTIONS.update({
     for f in [
         Func("expm", 1, _same_square("expm"), M.expm, lambda args, p, s: (f"e^{{{args[0][0]}}}", POSTFIX),
              doc="matrix exponential (not elementwise): sum of A^k / k!", bound=RM.rule_expm, work=_cubic(30.0)),
-        Func("logm", 1, _same_square("logm"), M.logm, _wrap("\log"),
+        Func("logm", 1, _same_square("logm"), M.logm, _wrap("\\log"),
              doc="principal matrix logarithm (eigenvalues off the closed negative real axis)", complex_step=False,
              bound=RM.rule_logm, work=_cubic(30.0)),
         Func("sqrtm", 1, _same_square("sqrtm"), M.sqrtm, lambda args, p, s: (f"{_paren(args[0], ATOM)}^{{1/2}}", POSTFIX),
              doc="principal matrix square root (not elementwise)", complex_step=False, bound=RM.rule_sqrtm,
              work=_cubic(30.0)),
-        Func("dexpm", 2, _square_pair("dexpm"), M.dexpm, _call_tex("L_{\exp}", 2),
+        Func("dexpm", 2, _square_pair("dexpm"), M.dexpm, _call_tex("L_{\\exp}", 2),
              doc="Fréchet derivative of expm at A along E (the top-right block of expm([[A, E], [0, A]]))",
              bound=RM.rule_dexpm, work=_cubic(240.0)),
-        Func("dlogm", 2, _square_pair("dlogm"), M.dlogm, _call_tex("L_{\log}", 2),
+        Func("dlogm", 2, _square_pair("dlogm"), M.dlogm, _call_tex("L_{\\log}", 2),
              doc="Fréchet derivative of logm at A along E", complex_step=False, bound=RM.rule_dlogm,
              work=_cubic(40.0)),
-        Func("sylvester", 3, _sylvester_shape, M.sylvester, _call_tex("\operatorname{syl}", 3),
+        Func("sylvester", 3, _sylvester_shape, M.sylvester, _call_tex("\\operatorname{syl}", 3),
              doc="the solution X of A X + X B = C", complex_step=False, bound=RM.rule_sylvester, work=_cubic(60.0)),
-        Func("chol", 1, _same_square("chol"), M.chol, _wrap("\operatorname{chol}"),
+        Func("chol", 1, _same_square("chol"), M.chol, _wrap("\\operatorname{chol}"),
              doc="lower Cholesky factor L of a symmetric positive definite A (L L^T = A)", bound=RM.rule_chol,
              work=_cubic(1.0)),
-        Func("tril", 1, _same, M.tril, _wrap("\operatorname{tril}"),
+        Func("tril", 1, _same, M.tril, _wrap("\\operatorname{tril}"),
              doc="lower triangle (diagonal included), zeros above", bound=R.linear(M.tril)),
-        Func("sigma", 1, _indexed_any("sigma"), _sigma, _sv_tex("\sigma"), nparams=1,
+        Func("sigma", 1, _indexed_any("sigma"), _sigma, _sv_tex("\\sigma"), nparams=1,
              doc="i-th largest singular value (i = 0, 1, ...)", complex_step=False, bound=RM.rule_sigma,
              work=_cubic(10.0)),
-        Func("lsv", 1, _indexed_any("lsv"), lambda a, i: singular_vector(a, i, True), _sv_tex("\mathrm{u}"),
+        Func("lsv", 1, _indexed_any("lsv"), lambda a, i: singular_vector(a, i, True), _sv_tex("\\mathrm{u}"),
              nparams=1, doc="unit left singular vector of the i-th largest singular value", complex_step=False,
              bound=RM.rule_lsv, work=_cubic(10.0)),
-        Func("rsv", 1, _indexed_any("rsv"), lambda a, i: singular_vector(a, i, False), _sv_tex("\mathrm{v}"),
+        Func("rsv", 1, _indexed_any("rsv"), lambda a, i: singular_vector(a, i, False), _sv_tex("\\mathrm{v}"),
              nparams=1, doc="unit right singular vector of the i-th largest singular value", complex_step=False,
              bound=RM.rule_rsv, work=_cubic(10.0)),
-        Func("nucnorm", 1, _to_scalar, _nucnorm, lambda args, p, s: (f"\left\|{args[0][0]}\right\|_*", ATOM),
+        Func("nucnorm", 1, _to_scalar, _nucnorm, lambda args, p, s: (f"\\left\\|{args[0][0]}\\right\\|_*", ATOM),
              doc="nuclear norm (trace norm): the sum of the singular values", complex_step=False,
              bound=RM.rule_nucnorm, work=_cubic(10.0)),
-        Func("abs", 1, _same, np.abs, lambda args, p, s: (f"\left|{args[0][0]}\right|", ATOM),
+        Func("abs", 1, _same, np.abs, lambda args, p, s: (f"\\left|{args[0][0]}\\right|", ATOM),
              doc="elementwise absolute value (not differentiable at 0)", analytic=False, complex_step=False,
              bound=RM.elementwise_nonsmooth(np.abs, lambda x: 1.0, "abs")),
-        Func("sign", 1, _same, _sign, _elementwise("\operatorname{sign}"),
+        Func("sign", 1, _same, _sign, _elementwise("\\operatorname{sign}"),
              doc="elementwise sign (-1, 0 or 1)", analytic=False, complex_step=False,
              bound=RM.elementwise_nonsmooth(_sign, lambda x: 0.0, "sign")),
-        Func("relu", 1, _same, _relu, _elementwise("\operatorname{relu}"),
+        Func("relu", 1, _same, _relu, _elementwise("\\operatorname{relu}"),
              doc="elementwise max(x, 0)", analytic=False, complex_step=False,
              bound=RM.elementwise_nonsmooth(_relu, lambda x: (x > 0).astype(float), "relu")),
         Func("step", 1, _same, _step, _elementwise("H"),
              doc="elementwise Heaviside step: 1 where x > 0, else 0 (the derivative of relu)", analytic=False,
              complex_step=False, bound=RM.elementwise_nonsmooth(_step, lambda x: 0.0, "step")),
-        Func("max", 1, _to_scalar, _max, _wrap("\max"),
+        Func("max", 1, _to_scalar, _max, _wrap("\\max"),
              doc="largest entry", analytic=False, complex_step=False, bound=RM.rule_max),
-        Func("hardmax", 1, _same, hardmax, _wrap("\operatorname{hardmax}"),
+        Func("hardmax", 1, _same, hardmax, _wrap("\\operatorname{hardmax}"),
              doc="one-hot of the largest entry (the gradient of max)", analytic=False, complex_step=False,
              bound=RM.rule_hardmax),
+    ]
+})
+
+def _block_shape(u, shapes, fresh, params):
+    a, b, c, d = shapes
+    pairs = [(a[0], b[0], "A and B need the same number of rows"), (c[0], d[0], "C and D need the same number of rows"),
+             (a[1], c[1], "A and C need the same number of columns"), (b[1], d[1], "B and D need the same number of columns")]
+    for x, y, why in pairs:
+        if not u.unify(x, y):
+            raise Mismatch(f"block(A, B, C, D): {why}")
+    return (plus(a[0], c[0]), plus(a[1], b[1]))
+
+
+def _block(a, b, c, d):
+    return np.block([[a, b], [c, d]])
+
+
+def _block_tex(args, params, scalars):
+    (a, _), (b, _), (c, _), (d, _) = args
+    return f"\\begin{{bmatrix}} {a} & {b} \\\\ {c} & {d} \\end{{bmatrix}}", ATOM
+
+
+def _vech_shape(u, shapes, fresh, params):
+    _square(u, shapes[0], "vech")
+    return (tri(shapes[0][0]), 1)
+
+
+def _duplication_shape(what):
+    def rule(u, shapes, fresh, params):
+        _square(u, shapes[0], what)
+        n = shapes[0][0]
+        return (product(n, n), tri(n)) if what == "duplication" else (tri(n), product(n, n))
+
+    return rule
+
+
+def _tri_pairs(n):
+    """(i, j) with i >= j, in the order of vech (column by column)."""
+    return [(i, j) for j in range(n) for i in range(j, n)]
+
+
+def _vech(a):
+    a = np.asarray(a)
+    return np.array([[a[i, j]] for i, j in _tri_pairs(a.shape[0])], dtype=a.dtype).reshape(-1, 1)
+
+
+def _duplication(a):
+    n = a.shape[0]
+    out = np.zeros((n * n, n * (n + 1) // 2))
+    for k, (i, j) in enumerate(_tri_pairs(n)):
+        out[j * n + i, k] = out[i * n + j, k] = 1.0
+    return out
+
+
+def _elimination(a):
+    n = a.shape[0]
+    out = np.zeros((n * (n + 1) // 2, n * n))
+    for k, (i, j) in enumerate(_tri_pairs(n)):
+        out[k, j * n + i] = 1.0
+    return out
+
+
+FUNCTIONS.update({
+    f.name: f
+    for f in [
+        Func("block", 4, _block_shape, _block, _block_tex,
+             doc="the 2x2 block matrix [[A, B], [C, D]]", bound=RM.rule_block),
+        Func("vech", 1, _vech_shape, _vech, _wrap("\\operatorname{vech}"),
+             doc="half-vectorisation: the lower triangle (diagonal included), column by column", bound=R.linear(_vech)),
+        Func("duplication", 1, _duplication_shape("duplication"), _duplication,
+             lambda args, p, s: (f"D_{{{args[0][0]}}}", ATOM),
+             doc="duplication matrix D with D vech(A) = vec(A) for symmetric A of the argument's size",
+             bound=R.rule_exact(_duplication)),
+        Func("elimination", 1, _duplication_shape("elimination"), _elimination,
+             lambda args, p, s: (f"L_{{{args[0][0]}}}", ATOM),
+             doc="elimination matrix L with L vec(A) = vech(A) for A of the argument's size",
+             bound=R.rule_exact(_elimination)),
     ]
 })
 
@@ -608,6 +685,10 @@ _EXACT = {
     "eye": lambda sp, k: sp.eye(k),
     "commutation": _x_commutation,
     "tril": lambda sp, a: a.lower_triangular(),
+    "block": lambda sp, a, b, c, d: sp.BlockMatrix([[a, b], [c, d]]).as_explicit(),
+    "vech": lambda sp, a: sp.Matrix([[a[i, j]] for i, j in _tri_pairs(a.shape[0])]),
+    "duplication": lambda sp, a: sp.Matrix(_duplication(np.zeros(a.shape)).astype(int).tolist()),
+    "elimination": lambda sp, a: sp.Matrix(_elimination(np.zeros(a.shape)).astype(int).tolist()),
     "chol": lambda sp, a: a.cholesky(hermitian=False),
     # eigval, eigvec: eigenvalues are algebraic numbers; no exact rule (the proof is not attempted)
     # expm, logm, sqrtm, dexpm, dlogm, sylvester, sigma, lsv, rsv, nucnorm: transcendental or

@@ -40,6 +40,7 @@ class Scope:
     symbols: dict[str, Shape] = field(default_factory=dict)
     dims: dict[str, Var] = field(default_factory=dict)
     typed: list = field(default_factory=list)  # every expression inferred here, for error messages
+    ambiguous: list = field(default_factory=list)  # product constraints settled by a guess at an I's size
 
     def dim(self, name: str) -> Var:
         """The named dimension ``name`` (created on first use)."""
@@ -80,6 +81,31 @@ class Scope:
         u = self.unifier
         impossible = []
         pending, u.deferred = u.deferred, []
+        # Constraints that would guess an identity matrix's size wait until the others have been
+        # settled: those often determine it (n*size(I) = m*size(J) alone has many solutions, with
+        # n*size(I) = m*n beside it only one).
+        while True:
+            guesses = [c for c in pending if self._guess(c)]
+            if not guesses or len(guesses) == len(pending):
+                break
+            self._pair([c for c in pending if not self._guess(c)], impossible)
+            pending = guesses
+        self.ambiguous.extend((u.resolve(a), u.resolve(b), w) for a, b, w in pending if self._guess((a, b, w)))
+        self._pair(pending, impossible)
+        return impossible
+
+    def _guess(self, constraint) -> bool:
+        """Whether pairing the factors of this constraint would pick an identity matrix's size."""
+        u = self.unifier
+        a, b, _ = constraint
+        sides = [[f for f in u.factors(d) if isinstance(f, Var)] for d in (a, b)]
+        shared = {f.uid for f in sides[0]} & {f.uid for f in sides[1]}
+        sides = [[f for f in side if f.uid not in shared] for side in sides]
+        loose = sides[0] + sides[1]
+        return any(x.name == "size(I)" for x in loose) and max(len({x.uid for x in s}) for s in sides) > 1
+
+    def _pair(self, pending, impossible) -> None:
+        u = self.unifier
         for a, b, where in pending:
             ra, rb = u.resolve(a), u.resolve(b)
             fa = list(ra.factors if isinstance(ra, Prod) else (ra,))
@@ -102,7 +128,6 @@ class Scope:
                     impossible.append((a, b, where))
                 continue
             u.deferred.append((a, b, where))
-        return impossible
 
     def fork(self) -> "Scope":
         """An independent copy: inferring new expressions in it leaves this scope untouched."""

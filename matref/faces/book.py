@@ -31,7 +31,7 @@ from pathlib import Path
 
 from matref.data import assumptions as vocab
 from matref.data.catalog import DEFAULT_DIR, Catalog, Family, catalog
-from matref.expr.dims import Prod, Var
+from matref.expr.dims import Expr, Prod, Var
 from matref.expr.to_latex import symbol_latex
 from matref.data.identity import Identity
 from matref.kinds import KINDS
@@ -253,6 +253,11 @@ class DimNames:
             return self.names[id(d)]
         if isinstance(d, Prod):
             return " ".join(self.dim(f) for f in d.factors)
+        if isinstance(d, Expr):
+            if d.op == "+":
+                return " + ".join(self.dim(a) for a in d.args)
+            n = self.dim(d.args[0])
+            return f"{n}({n}+1)/2"
         return str(d)
 
 

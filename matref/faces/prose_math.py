@@ -45,8 +45,14 @@ def _map(text: str, table: dict) -> str | None:
     return "".join(out)
 
 
+# e^X, e^(tA), e^{tA}, e^tr(X): exponents with capital letters have no Unicode superscripts, so the
+# matrix exponential reads as exp(...) in prose.
+_EXP = re.compile(r"(?<![A-Za-z0-9_.])e\^(?:\{([^{}]+)\}|\(((?:[^()]|\([^()]*\))+)\)|([A-Za-z]\w*\([^()]*\)|-?[A-Za-z0-9]+))")
+
+
 def unicode_math(text: str) -> str:
     """ASCII math in ``text`` as Unicode where the form is exact; everything else unchanged."""
+    text = _EXP.sub(lambda m: f"exp({next(g for g in m.groups() if g is not None)})", text)
     def sup(m):
         body = m.group(1)
         if body.startswith("(") and body.endswith(")"):
