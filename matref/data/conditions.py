@@ -41,11 +41,11 @@ class Condition:
     typed: Typed
 
     @classmethod
-    def build(cls, spec: tuple[str, str], scope: Scope) -> "Condition":
+    def build(cls, spec: tuple[str, str], scope: Scope, constants: dict | None = None) -> "Condition":
         kind, text = spec
         if kind not in KINDS:
             raise ValueError(f"unknown condition {kind!r} (known: {', '.join(KINDS)})")
-        typed = scope.infer(parse(text), text)
+        typed = scope.infer(parse(text, constants=constants), text)
         u = scope.unifier
         if kind == "invertible" and not u.unify(typed.shape[0], typed.shape[1]):
             raise ValueError(f"invertible: {text} is {scope.show(typed.shape)}, not square")

@@ -51,11 +51,16 @@ class Identity:
     True
     """
 
-    def __init__(self, spec: IdentitySpec, typed_by_hand: bool = False):
+    def __init__(self, spec: IdentitySpec, typed_by_hand: bool = False, constants: dict | None = None):
         # The catalog is written in matref's own spelling; a formula typed by a user (matref.check)
         # may use numpy's and the usual habits (np.trace, X', X^T, X^-1), read as the language's.
         self.spec = spec
         self.typed_by_hand = typed_by_hand
+        # A statement with an integer parameter (params: {n: [...]}) is this identity at the last
+        # value; :attr:`instances` are all of them, and the LaTeX keeps n.
+        self.constants = constants if constants is not None else {
+            name: values[-1] for name, values in spec.params}
+        self._one_value = constants is not None  # one of the instances (not the statement itself)
         try:
             self._build()
         except CatalogError:
@@ -81,7 +86,7 @@ class Identity:
         trees: dict[str, N.Node] = {}
         for role, text in spec.statement:
             try:
-                trees[role] = parse(text, strict=not self.typed_by_hand)
+                trees[role] = parse(text, strict=not self.typed_by_hand, constants=self.constants)
             except ExprError as e:
                 self._fail(f"{role}: {e}", role)
         first, claim = KINDS[spec.kind].roles
@@ -247,7 +252,7 @@ class Identity:
         from matref.data.conditions import Condition
 
         try:
-            return Condition.build(cond, self.scope)
+            return Condition.build(cond, self.scope, self.constants)
         except (ExprError, ValueError) as e:
             self._fail(f"conditions: {e}", "conditions")
 
@@ -426,6 +431,52 @@ class Identity:
         accept = self.names + ([self.direction] if self.direction else [])
         return {role: numpy_function(t, accept) for role, t in self.typed.items()}
 
+    # -- integer parameters ---------------------------------------------------------------
+    @cached_property
+    def instances(self) -> tuple["Identity", ...]:
+        """The identity at every value of its integer parameter (just itself when it has none)."""
+        if not self.spec.params or self._one_value:
+            return (self,)
+        ((name, values),) = self.spec.params
+        return tuple(self if self.constants == {name: v} else Identity(self.spec, self.typed_by_hand, {name: v})
+                     for v in values)
+
+    @property
+    def params_text(self) -> str:
+        """``n = 1, 2, 3, 4`` (empty without parameters)."""
+        return "; ".join(f"{name} = {', '.join(map(str, values))}" for name, values in self.spec.params)
+
+    @cached_property
+    def _render(self) -> tuple[dict, "Scope"]:
+        """The typed sides to print, and their scope: the parameter kept as a symbol (the statement
+        "for every n") when there is one, else the verified trees themselves."""
+        if not self.spec.params:
+            return self.typed, self.scope
+        names = frozenset(name for name, _ in self.spec.params)
+        scope = Scope()
+        for sym in self.spec.symbols:
+            if sym.shape is not None:
+                scope.declare(sym.name, scope.parse_shape(sym.shape))
+        trees = {role: parse(text, strict=not self.typed_by_hand, template=names) for role, text in self.spec.statement}
+        scalars = {n.var for t in trees.values() for n in N.walk(t) if isinstance(n, N.Series)} | names
+        for name in scalars:
+            scope.declare(name, (1, 1))
+        for name in self.names:
+            if assume_mod.is_square(assume_mod.closure(self._declared_assumptions(name))):
+                scope.make_square(name)
+        first, claim = self.roles
+        typed = {first: scope.infer(trees[first])}
+        if self.wrt:
+            scope.unifier.unify(scope.shape_of_symbol(self.wrt)[0], self.scope.shape_of_symbol(self.wrt)[0])
+            if self.direction:
+                scope.declare(self.direction, scope.shape_of_symbol(self.wrt))
+        typed[claim] = scope.infer(trees[claim])
+        want = KINDS[self.kind].shape(typed[first].shape, scope.shape_of_symbol(self.wrt) if self.wrt else None)
+        scope.unifier.unify(typed[claim].shape[0], want[0])
+        scope.unifier.unify(typed[claim].shape[1], want[1])
+        scope.settle()
+        return typed, scope
+
     # -- LaTeX ---------------------------------------------------------------------------
     @property
     def latex_names(self) -> dict[str, str]:
@@ -434,7 +485,7 @@ class Identity:
     @cached_property
     def latex_parts(self) -> dict[str, str]:
         """LaTeX of each side, by role."""
-        return {role: to_latex(t, self.latex_names) for role, t in self.typed.items()}
+        return {role: to_latex(t, self.latex_names) for role, t in self._render[0].items()}
 
     @cached_property
     def latex(self) -> str:
@@ -450,24 +501,27 @@ class Identity:
         from matref.kinds import Lhs
 
         first = self.roles[0]
-        f_tex, prec = to_latex_prec(self.typed[first], self.latex_names)
+        typed, scope = self._render
+        f_tex, prec = to_latex_prec(typed[first], self.latex_names)
         kind = KINDS[self.kind]
         if kind.lhs is None:
             return f_tex
-        u = self.scope.unifier
-        xs = self.scope.shape_of_symbol(self.wrt)
-        return kind.lhs(Lhs(f_tex, prec, symbol_latex(self.wrt), u.is_one(self.typed[first].shape[1]), u.is_one(xs[1])))
+        u = scope.unifier
+        xs = scope.shape_of_symbol(self.wrt)
+        return kind.lhs(Lhs(f_tex, prec, symbol_latex(self.wrt), u.is_one(typed[first].shape[1]), u.is_one(xs[1])))
 
     def transposed_claim(self) -> N.Node:
         """The claim transposed and tidied: the other layout of a gradient or Jacobian."""
-        claim = self.typed[self.roles[1]].node
-        return tidy(transpose(claim, self.scope.is_scalar), self.scope.is_scalar)
+        typed, scope = self._render
+        claim = typed[self.roles[1]].node
+        return tidy(transpose(claim, scope.is_scalar), scope.is_scalar)
 
     def transposed_typed(self) -> Typed:
         """:meth:`transposed_claim`, typed in a fork of this identity's scope (which stays as it was)."""
-        scope = self.scope.fork()
+        typed_sides, scope = self._render
+        scope = scope.fork()
         typed = scope.infer(self.transposed_claim())
-        rows, cols = self.typed[self.roles[1]].shape
+        rows, cols = typed_sides[self.roles[1]].shape
         scope.unifier.unify(typed.shape[0], cols)
         scope.unifier.unify(typed.shape[1], rows)
         scope.settle()

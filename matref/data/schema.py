@@ -20,7 +20,7 @@ _ID = re.compile(r"[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9_]*\Z")
 _MC = re.compile(r"mc2012:(\d+)([a-z]?)\Z")
 _IDENTITY_KEYS = {"id", "title", "kind", "f", "wrt", "grad", "jacobian", "differential", "lhs",
                   "rhs", "hessian", "partials", "symbols", "sources", "derivation", "notes", "tags",
-                  "status", "corrected", "conditions", "aliases", "error_class", "see"}
+                  "status", "corrected", "conditions", "aliases", "error_class", "see", "params"}
 ERROR_CLASSES: dict[str, str] = {
     "misprint": "a misprint: false under the source's own stated conditions",
     "missing_condition": "a missing condition: true only under a hypothesis the source does not state",
@@ -73,6 +73,7 @@ class IdentitySpec:
     status: str = "proved"
     corrected: tuple[tuple[str, str], ...] = ()  # erratum: roles restated correctly
     corrected_symbols: tuple[SymbolSpec, ...] = ()  # erratum: symbols as the corrected form needs them
+    params: tuple[tuple[str, tuple[int, ...]], ...] = ()  # integer parameters and the values proved
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
 
     def line_of(self, key: str) -> Location:
@@ -266,6 +267,7 @@ def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
         if not _ID.match(a):
             raise CatalogError(f"alias {a!r} must look like an id ('<family>.<lower_snake_name>')",
                                str(Location(file, data.line_of("aliases"))), ident)
+    params = _params(data.get("params"), Location(file, data.line_of("params")), ident)
     notes = data.get("notes", "") or ""
     if not isinstance(notes, str):
         raise CatalogError("'notes' must be a string", str(Location(file, data.line_of("notes"))), ident)
@@ -289,8 +291,34 @@ def identity_from_yaml(data, family: str, file: str) -> IdentitySpec:
         status=status,
         corrected=corrected,
         corrected_symbols=corrected_symbols,
+        params=params,
         lines=tuple((k, data.line_of(k)) for k in data),
     )
+
+
+MAX_PARAM_VALUES = 8
+"""The most values an integer parameter is proved for (each value is a full proof)."""
+
+
+def _params(block, where: Location, ident) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """``params: {n: [1, 2, 3, 4, 5]}``: an integer parameter of the statement and the values its
+    proof covers (the statement is written once, with n)."""
+    if block is None:
+        return ()
+    if not isinstance(block, dict) or len(block) != 1:
+        raise CatalogError("params must map one parameter name to a list of whole numbers, "
+                           "e.g. params: {n: [1, 2, 3, 4]}", str(where), ident)
+    out = []
+    for name, values in block.items():
+        if not (isinstance(name, str) and re.fullmatch(r"[a-z]\w*", name)):
+            raise CatalogError(f"parameter {name!r}: a lowercase name", str(where), ident)
+        if (not isinstance(values, list) or not values or len(values) > MAX_PARAM_VALUES
+                or any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 12 for v in values)
+                or len(set(values)) != len(values)):
+            raise CatalogError(f"parameter {name}: a list of 1 to {MAX_PARAM_VALUES} distinct whole numbers "
+                               "from 0 to 12", str(where), ident)
+        out.append((name, tuple(values)))
+    return tuple(out)
 
 
 def family_from_yaml(data, name: str, file: str) -> FamilySpec:

@@ -87,6 +87,16 @@ def prove_identity(ident, seed: int | None = None, timeout: float | None = TIMEO
     """:func:`prove`, and for an erratum the proof of its corrected form as well."""
     import dataclasses
 
+    instances = getattr(ident, "instances", (ident,))
+    if len(instances) > 1:  # an integer parameter: each value proved; the first that is not, reported
+        results = [prove(i, seed, timeout) for i in instances]
+        bad = next((r for r in results if r.contradicts), None) or next(
+            (r for r in results if r.status != PROVED), None)
+        if bad is not None:
+            at = instances[results.index(bad)].constants
+            return dataclasses.replace(bad, detail=f"{bad.detail} (at {', '.join(f'{k} = {v}' for k, v in at.items())})")
+        return dataclasses.replace(results[-1], method=f"{results[-1].method}; for {ident.params_text}",
+                                   seconds=sum(r.seconds for r in results))
     result = prove(ident, seed, timeout)
     if getattr(ident, "status", "proved") == "erratum" and ident.corrected is not None:
         result = dataclasses.replace(result, corrected=prove(ident.corrected, result.seed, timeout))

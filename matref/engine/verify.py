@@ -635,6 +635,16 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
         seed = int(rng.integers(2**32)) if rng is not None else new_seed()
     if method not in METHODS:
         raise MatrefError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    instances = getattr(ident, "instances", (ident,))
+    if len(instances) > 1:
+        # A statement with an integer parameter: every value is a full proof of its own.
+        reports = [_verify_one(i, trials, seed, explain_failure, fail_fast, limits, max_size, method)
+                   for i in instances]
+        return _merge(ident, reports)
+    return _verify_one(ident, trials, seed, explain_failure, fail_fast, limits, max_size, method)
+
+
+def _verify_one(ident, trials, seed, explain_failure, fail_fast, limits, max_size, method) -> Report:
     if method == "exact":
         return _exact_report(ident, seed)
     report = _numeric(ident, trials, seed, explain_failure, fail_fast, limits, max_size)
@@ -644,6 +654,24 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
         exact = prove_identity(ident, seed)
         report = dataclasses.replace(report, exact=exact, ok=report.ok and not exact.contradicts)
     return report
+
+
+def _merge(ident, reports: list[Report]) -> Report:
+    """One report for the values of an integer parameter: the first that fails (else is undecided,
+    else the last), with every value's trials, each labelled with its value."""
+    trials = []
+    for inst, r in zip(ident.instances, reports):
+        label = {k: str(v) for k, v in inst.constants.items()}
+        trials += [dataclasses.replace(t, index=len(trials) + k, sizes={**label, **t.sizes})
+                   for k, t in enumerate(r.trials)]
+    chosen = (next((r for r in reports if r.verdict == FAILS), None)
+              or next((r for r in reports if r.verdict != HOLDS or not r.ok), None) or reports[-1])
+    which = next(inst for inst, r in zip(ident.instances, reports) if r is chosen)
+    at = ", ".join(f"{k} = {v}" for k, v in which.constants.items())
+    note = (f"stated for {ident.params_text}; each value proved on its own instances" if chosen.ok
+            else f"at {at} (stated for {ident.params_text})")
+    return dataclasses.replace(chosen, trials=tuple(trials), notes=(note,) + chosen.notes,
+                               reason=(f"{chosen.reason} at {at}" if chosen.reason and not chosen.ok else chosen.reason))
 
 
 def _exact_report(ident, seed: int) -> Report:

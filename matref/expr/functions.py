@@ -147,7 +147,7 @@ def _diag_shape(u, shapes, fresh, params):
 
 def _mpow_shape(u, shapes, fresh, params):
     _square(u, shapes[0], "mpow")
-    if params[0] < 0:
+    if isinstance(params[0], int) and params[0] < 0:  # (a template's symbolic power is text)
         raise Mismatch("mpow needs a power k >= 0 (use inv for negative powers)")
     return shapes[0]
 

@@ -299,6 +299,11 @@ def _(n: N.Transpose, t: Typed) -> Shape:
 
 
 @_infer.register
+def _(n: N.Series, t: Typed) -> Shape:
+    return _record(t, n, _infer(n.body, t))
+
+
+@_infer.register
 def _(n: N.Call, t: Typed) -> Shape:
     spec = FUNCTIONS[n.func]
     shapes = [_infer(a, t) for a in n.args]

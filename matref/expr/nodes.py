@@ -108,6 +108,17 @@ class Call(Node):
     params: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class Series(Node):
+    """The sum of ``body`` over the integers ``var`` from ``lo`` to ``hi``, kept only when a bound is
+    a symbolic parameter (a statement printed "for every n"); otherwise the parser expands it."""
+
+    var: str
+    lo: str
+    hi: str
+    body: Node
+
+
 def replace_children(node: Node, new_children: tuple[Node, ...]) -> Node:
     """Rebuild ``node`` with ``new_children`` in the order of :meth:`Node.children`."""
     it = iter(new_children)

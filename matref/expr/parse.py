@@ -25,7 +25,8 @@ MAX_LITERAL = 10**300
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
-def parse(source: str, strict: bool = False) -> N.Node:
+def parse(source: str, strict: bool = False, constants: dict[str, int] | None = None,
+          template: frozenset[str] = frozenset()) -> N.Node:
     """Parse an expression string into a matref node tree.
 
     Parameters
@@ -37,6 +38,15 @@ def parse(source: str, strict: bool = False) -> N.Node:
         :mod:`matref.expr.habits`), each as the language's own expression.
     strict : bool
         Only matref's own spelling (the catalog's YAML is written in it).
+    constants : dict, optional
+        Integer parameters (``{"n": 4}``): a name among them reads as its value, in scalar
+        positions and in the integer arguments of functions (``mpow(X, n - 1)``).
+        ``series(r, lo, hi, body)``, the sum of ``body`` for the integers ``r`` from ``lo`` to
+        ``hi``, is expanded into its terms.
+    template : frozenset
+        Integer parameters left symbolic (to print a statement "for every n"): they read as scalar
+        symbols, integer arguments that use them are kept as text and ``series`` as a
+        :class:`~matref.expr.nodes.Series` node. Such a tree is printed, never evaluated.
 
     Returns
     -------
@@ -76,7 +86,7 @@ def parse(source: str, strict: bool = False) -> N.Node:
         raise ExprError(_syntax_message(e, text, col), source, _map_span(origin, (col, col + 1), source)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("expression is nested too deeply", source) from None
-    return _Translator(source, lead, origin, strict).node(tree.body, 0)
+    return _Translator(source, lead, origin, strict, dict(constants or {}), frozenset(template)).node(tree.body, 0)
 
 
 def _map_span(origin: list[int], span: tuple[int, int], source: str) -> tuple[int, int]:
@@ -101,11 +111,14 @@ def _syntax_message(e: SyntaxError, text: str, col: int) -> str:
 
 
 class _Translator:
-    def __init__(self, source: str, lead: int, origin: list[int] | None = None, strict: bool = False):
+    def __init__(self, source: str, lead: int, origin: list[int] | None = None, strict: bool = False,
+                 constants: dict[str, int] | None = None, template: frozenset[str] = frozenset()):
         self.source = source
         self.lead = lead
         self.origin = origin or list(range(len(source)))
         self.strict = strict
+        self.constants = constants or {}
+        self.template = template
 
     def span(self, a: ast.AST) -> tuple[int, int]:
         span = (a.col_offset + self.lead, (a.end_col_offset or a.col_offset + 1) + self.lead)
@@ -159,6 +172,10 @@ def _(a: ast.Constant, t: _Translator, depth: int) -> N.Node:
 
 @_translate.register
 def _(a: ast.Name, t: _Translator, depth: int) -> N.Node:
+    if a.id in t.constants:
+        return N.Number(float(t.constants[a.id]), span=t.span(a))
+    if a.id in t.template:
+        return N.Symbol(a.id, span=t.span(a))
     if a.id == "I":
         return N.Identity(span=t.span(a))
     if a.id in FUNCTIONS:
@@ -226,6 +243,8 @@ def _dotted(a: ast.AST) -> str | None:
 
 @_translate.register
 def _(a: ast.Call, t: _Translator, depth: int) -> N.Node:
+    if isinstance(a.func, ast.Name) and a.func.id == "series":
+        return _series(a, t, depth)
     if t.strict:
         if not isinstance(a.func, ast.Name):
             t.fail(a.func, "only the functions of the language can be called")
@@ -263,6 +282,60 @@ def _(a: ast.Call, t: _Translator, depth: int) -> N.Node:
     return _own_function(a, name, t, depth)
 
 
+_INT_OPS = {ast.Add: lambda x, y: x + y, ast.Sub: lambda x, y: x - y, ast.Mult: lambda x, y: x * y}
+MAX_TERMS = 64
+"""The most terms a ``series`` may expand into."""
+
+
+def _integer(a: ast.AST, t: _Translator):
+    """An integer argument: a literal, or + - * of literals and integer parameters (its text in a
+    template when it uses a symbolic parameter); None when it is not one."""
+    v = _number_value(a)
+    if v is not None:
+        return v
+    if isinstance(a, ast.Name) and a.id in t.constants:
+        return t.constants[a.id]
+    if isinstance(a, ast.Name) and a.id in t.template:
+        return a.id
+    if isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub):
+        inner = _integer(a.operand, t)
+        return -inner if isinstance(inner, int) else (f"-{inner}" if isinstance(inner, str) else None)
+    if isinstance(a, ast.BinOp) and type(a.op) in _INT_OPS:
+        x, y = _integer(a.left, t), _integer(a.right, t)
+        if isinstance(x, int) and isinstance(y, int):
+            out = _INT_OPS[type(a.op)](x, y)
+            return out if abs(out) <= MAX_LITERAL else None
+        if x is not None and y is not None:
+            return ast.unparse(a)
+    return None
+
+
+def _series(a: ast.Call, t: _Translator, depth: int) -> N.Node:
+    """``series(r, lo, hi, body)``: the sum of body over the integers r = lo .. hi, expanded."""
+    if len(a.args) != 4 or a.keywords or not isinstance(a.args[0], ast.Name):
+        t.fail(a, "series takes (r, lo, hi, body): a name, two whole numbers and the expression summed")
+    var = a.args[0].id
+    if var in FUNCTIONS or var == "I" or var in t.constants or var in t.template:
+        t.fail(a.args[0], f"the summation index {var!r} must be a new name")
+    lo, hi = _integer(a.args[1], t), _integer(a.args[2], t)
+    for x, v in ((a.args[1], lo), (a.args[2], hi)):
+        if v is None:
+            t.fail(x, "the bounds of series must be whole numbers (or integer parameters)")
+    if isinstance(lo, str) or isinstance(hi, str):
+        inner = _Translator(t.source, t.lead, t.origin, t.strict, t.constants, t.template | {var})
+        return N.Series(var, str(lo), str(hi), inner.node(a.args[3], depth + 1), span=t.span(a))
+    if hi < lo:
+        t.fail(a, f"series from {lo} to {hi} has no terms")
+    if hi - lo + 1 > MAX_TERMS:
+        t.fail(a, f"series with more than {MAX_TERMS} terms")
+    total = None
+    for k in range(lo, hi + 1):
+        inner = _Translator(t.source, t.lead, t.origin, t.strict, {**t.constants, var: k}, t.template)
+        term = inner.node(a.args[3], depth + 1)
+        total = term if total is None else N.Add(total, term, span=t.span(a))
+    return total
+
+
 def _own_function(a: ast.Call, name: str, t: _Translator, depth: int) -> N.Node:
     """A call of one of the language's functions, by its own name."""
     spec = FUNCTIONS.get(name)
@@ -277,7 +350,10 @@ def _own_function(a: ast.Call, name: str, t: _Translator, depth: int) -> N.Node:
     args = tuple(t.node(x, depth + 1) for x in a.args[: spec.nargs])
     params = []
     for x in a.args[spec.nargs:]:
-        v = _number_value(x)
+        v = _integer(x, t)
+        if isinstance(v, str):  # a template's symbolic exponent, printed as written
+            params.append(v)
+            continue
         if not isinstance(v, int):
             t.fail(x, f"the last argument of {name} must be an integer")
         if abs(v) > MAX_EXPONENT:

@@ -193,4 +193,11 @@ def _(n: N.Call, ctx: _Ctx):
     return spec.latex(args, n.params, scalars)
 
 
+@_tex.register
+def _(n: N.Series, ctx: _Ctx):
+    body, prec = _tex(n.body, ctx)
+    body = f"\\left({body}\\right)" if prec <= ADD else body
+    return f"\\sum_{{{symbol_latex(n.var)}={n.lo}}}^{{{n.hi}}} {body}", ADD
+
+
 __all__ = ["to_latex", "symbol_latex", "number_latex", "KRON"]

@@ -74,6 +74,11 @@ def _(n: N.Transpose):
 
 
 @_src.register
+def _(n: N.Series):
+    return f"series({n.var}, {n.lo}, {n.hi}, {to_source(n.body)})", _ATOM
+
+
+@_src.register
 def _(n: N.Call):
     # norm(x, 2) (read from numpy) prints as norm(x): the same value, in matref's own spelling
     args = [to_source(a) for a in n.args] + ([] if n.func == "norm" else [str(p) for p in n.params])

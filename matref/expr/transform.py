@@ -29,6 +29,11 @@ def _t(node: N.Node, s) -> N.Node:
 
 
 @_t.register
+def _(n: N.Series, s):
+    return N.Series(n.var, n.lo, n.hi, _t(n.body, s))
+
+
+@_t.register
 def _(n: N.Symbol, s):
     return n if s(n) else N.Transpose(n)
 

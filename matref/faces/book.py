@@ -407,7 +407,11 @@ def identity_section(ident: Identity, cat: Catalog | None = None) -> str:
                 ":::{admonition} Corrected: proved", ":class: tip", "", "$$", fixed.latex, "$$", "",
                 *facts(fixed), ":::", ""]
     else:
-        out += ["$$", ident.latex, "$$", "", *facts(ident), ""]
+        out += ["$$", ident.latex, "$$", ""]
+        if ident.spec.params:
+            values = "; ".join(f"${symbol_latex(name)} = {', '.join(map(str, vs))}$" for name, vs in ident.spec.params)
+            out += [f"**For:** {values}, each value proved on its own instances.", ""]
+        out += [*facts(ident), ""]
     if ident.notes:
         out += [f"**Notes:** {prose(ident.notes, cat)}", ""]
     out += derivation_block(ident)

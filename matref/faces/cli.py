@@ -175,6 +175,7 @@ def _identity_dict(ident) -> dict:
         "tags": list(ident.tags), "location": ident.location, "status": ident.status,
         "conditions": [{c.kind: c.text} for c in ident.conditions], "aliases": list(ident.spec.aliases),
         "error_class": ident.spec.error_class or None, "see": list(ident.spec.see),
+        "params": {name: list(values) for name, values in ident.spec.params},
         "corrected": None if ident.corrected is None else {
             "statement": ident.corrected.statement, "latex": ident.corrected.latex,
             "assumptions": {k: list(v) for k, v in ident.corrected.assumptions.items()}},
@@ -235,6 +236,8 @@ def cmd_show(args, out) -> int:
         out.write(f"  {'latex':>12}: {ident.corrected.latex}\n")
     for layout, tex in ident.layouts.items():
         out.write(f"  {layout + ' layout':>12}: {tex}\n")
+    if ident.spec.params:
+        out.write(f"  {'for':>12}: {ident.params_text} (each value proved)\n")
     for name in ident.names:
         props = ", ".join(ident.assumptions.get(name, ())) or "no assumption"
         fixed = f", fixed at {ident.values[name]:g}" if name in ident.values else ""
