@@ -23,7 +23,7 @@ CAT = matref.catalog()
 def catalog_case(ident):
     """(f, wrt, assume, shapes) of a catalog gradient derive can be asked, or None with why not."""
     syms = ident.spec.symbols
-    if ident.conditions or any(s.value is not None or s.sample for s in syms):
+    if ident.conditions or ident.spec.params or any(s.value is not None or s.sample for s in syms):
         return None
     return (ident.statement["f"], ident.wrt, {s.name: list(s.assume) for s in syms if s.assume},
             {s.name: s.shape for s in syms if s.shape})

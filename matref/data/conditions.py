@@ -168,6 +168,10 @@ class _Justifier:
             return self.has(n.arg.name, "full_row_rank") or self.has(n.arg.name, "invertible")
         if isinstance(n, N.Call) and n.func == "pinv" and isinstance(n.args[0], N.Symbol):
             return self.has(n.args[0].name, "full_row_rank") or self.has(n.args[0].name, "invertible")
+        if isinstance(n, N.Call) and n.func == "duplication":  # D_n: distinct 0/1 columns, one per free entry
+            return True
+        if isinstance(n, N.Transpose) and isinstance(n.arg, N.Call) and n.arg.func == "elimination":
+            return True
         return False
 
     def inv(self, n) -> bool:
@@ -189,8 +193,10 @@ class _Justifier:
                 return self.inv(n.args[0])
             if n.func == "kron":
                 return all(self.inv(a) for a in n.args)
-            if n.func in ("eye", "commutation"):
+            if n.func in ("eye", "commutation", "expm"):  # e^A is invertible for every A: (e^A)^-1 = e^-A
                 return True
+            if n.func in ("chol", "sqrtm"):  # of a positive definite matrix
+                return self.posdef(n.args[0]) or self.inv(n.args[0]) and n.func == "chol"
         if isinstance(n, (N.Mul, N.Div)) and self.scalar(n.left if isinstance(n, N.Mul) else n.right):
             s, m = (n.left, n.right) if isinstance(n, N.Mul) else (n.right, n.left)
             return self.nonzero_scalar(s) and self.inv(m)

@@ -510,17 +510,18 @@ class Identity:
         xs = scope.shape_of_symbol(self.wrt)
         return kind.lhs(Lhs(f_tex, prec, symbol_latex(self.wrt), u.is_one(typed[first].shape[1]), u.is_one(xs[1])))
 
-    def transposed_claim(self) -> N.Node:
-        """The claim transposed and tidied: the other layout of a gradient or Jacobian."""
-        typed, scope = self._render
+    def transposed_claim(self, printed: bool = False) -> N.Node:
+        """The claim transposed and tidied: the other layout of a gradient or Jacobian (``printed``:
+        of the statement as printed, with its integer parameter kept symbolic)."""
+        typed, scope = self._render if printed else (self.typed, self.scope)
         claim = typed[self.roles[1]].node
         return tidy(transpose(claim, scope.is_scalar), scope.is_scalar)
 
-    def transposed_typed(self) -> Typed:
+    def transposed_typed(self, printed: bool = False) -> Typed:
         """:meth:`transposed_claim`, typed in a fork of this identity's scope (which stays as it was)."""
-        typed_sides, scope = self._render
+        typed_sides, scope = self._render if printed else (self.typed, self.scope)
         scope = scope.fork()
-        typed = scope.infer(self.transposed_claim())
+        typed = scope.infer(self.transposed_claim(printed))
         rows, cols = typed_sides[self.roles[1]].shape
         scope.unifier.unify(typed.shape[0], cols)
         scope.unifier.unify(typed.shape[1], rows)
@@ -539,7 +540,7 @@ class Identity:
         if layouts is None:
             return {}
         stated = self.latex_parts[self.roles[1]]
-        other = to_latex(self.transposed_typed(), self.latex_names)
+        other = to_latex(self.transposed_typed(printed=True), self.latex_names)
         return {layouts.stated: stated, layouts.other: other}
 
     # -- variants (used by the test suite's mutation and assumption checks) --------------

@@ -11,7 +11,7 @@ import json
 from matref.data import assumptions
 from matref.expr.functions import FUNCTIONS
 from matref.data.conditions import KINDS as CONDITION_KINDS
-from matref.data.schema import ERROR_CLASSES, STATUSES
+from matref.data.schema import ERROR_CLASSES, MAX_PARAM_VALUES, STATUSES
 from matref.kinds import KINDS
 
 SCHEMA_FILE = "catalog.schema.json"
@@ -46,6 +46,9 @@ def catalog_schema() -> dict:
             "properties": {kind: expr for kind in CONDITION_KINDS}}},
         "aliases": {"type": "array", "items": common_id},
         "see": {"type": "array", "items": common_id},
+        "params": {"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": {
+            "type": "array", "minItems": 1, "maxItems": MAX_PARAM_VALUES, "uniqueItems": True,
+            "items": {"type": "integer", "minimum": 0, "maximum": 12}}},
     }
     variants = []
     for kind, roles in ((k.name, k.roles) for k in KINDS.values()):
