@@ -8,7 +8,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: bench-diagnose prove stress-derive compare-sympy bench-derive cheatsheet bench-book test test-adapters verify book book-ci serve test-book test-browser bench bench-testing bench-reliability sweep clean help
+.PHONY: test-mutants bench-diagnose prove stress-derive compare-sympy bench-derive cheatsheet bench-book test test-adapters verify book book-ci serve test-book test-browser bench bench-testing bench-reliability sweep clean help
 
 help:
 	@echo "make test    create .venv, install matref with its test extras, run every test (re-verifies the catalog)"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-book     slow handbook tests: a broken catalog must fail the build, naming the identity"
 	@echo "make test-browser  open built pages in headless Chromium and check the formulas are typeset"
 	@echo "make test-adapters  install CPU torch and jax into .venv and test matref.testing on them"
+	@echo "make test-mutants   mutation testing on every catalog entry (make test does every third)"
 	@echo "make verify  re-prove every identity from the command line"
 	@echo "make bench-derive  matref derive on the catalog: time per derivation + proof, size against the catalog's form"
 	@echo "make bench-diagnose  the diagnosis of 60+ wrong textbook and student claims: named right, wrong, none"
@@ -39,6 +40,11 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -n 2 -q
+
+# Mutation testing on every catalog entry (make test does every third): each wrong variant of
+# every formula must be refuted.
+test-mutants: $(VENV)/.test-installed
+	MATREF_ALL_MUTANTS=1 $(BIN)/python -m pytest -n 2 -q -p no:cacheprovider tests/test_mutate.py
 
 verify: $(VENV)/.test-installed
 	$(BIN)/matref verify --trials 10

@@ -18,7 +18,13 @@ CAT = matref.catalog()
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("ident", list(CAT), ids=lambda i: i.id)
+# Every entry is proved exactly when the handbook is built (each page's cell runs method="all" and
+# fails the build on a contradiction) and by `make prove`; here every other entry and every
+# erratum, to keep `make test` under its three minutes.
+EXACT_HERE = [i for k, i in enumerate(CAT) if k % 2 == 0 or i.status == "erratum"]
+
+
+@pytest.mark.parametrize("ident", EXACT_HERE, ids=lambda i: i.id)
 def test_the_exact_proof_agrees_with_the_numerical_one(ident, record_property):
     r = exact.prove_identity(ident, seed=1)
     record_property("exact", json.dumps("erratum confirmed" if r.corrected is not None and r.ok else r.status))
@@ -41,7 +47,7 @@ def test_a_symbolic_proof_at_size_2_needs_the_distinct_sizes_too():
     assert "symbolic at size 2" in exact.prove(matref.get("trace.grad_axb"), seed=1).method
 
 
-@pytest.mark.parametrize("ident_id", CAT.ids[::6])
+@pytest.mark.parametrize("ident_id", CAT.ids[::12])
 def test_every_wrong_mutant_is_rejected_exactly(ident_id):
     ident = matref.get(ident_id)
     outcomes = mutate.run(ident.corrected if ident.status == "erratum" else ident, seed=3, method="exact")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 
 import pytest
 
 import matref
 from matref.engine import mutate
 
-IDS = matref.catalog().ids
+# Every third entry here (the checker's teeth, on every kind and family, in `make test`'s three
+# minutes); every entry with MATREF_ALL_MUTANTS=1 (`make test-mutants`, which CI runs).
+IDS = matref.catalog().ids if os.environ.get("MATREF_ALL_MUTANTS") == "1" else matref.catalog().ids[::3]
 
 
 @pytest.mark.parametrize("ident_id", IDS)
