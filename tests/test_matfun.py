@@ -68,9 +68,10 @@ def test_a_non_smooth_identity_uses_real_differences():
     ("tr(sqrtm(X))", "X", "inv(sqrtm(X))"),    # the factor 1/2 is missing
     ("sigma(X, 0)", "X", "rsv(X, 0) @ lsv(X, 0).T"),  # transposed and ill-shaped unless square
     ("logdet(chol(X))", "X", "inv(X)"),        # half of it
+    ("eigvalg(X, 1)", "X", "eigvecr(X, 1) @ eigvecr(X, 1).T"),  # the symmetric formula, for a non-symmetric X
 ])
 def test_wrong_claims_about_the_new_functions_do_not_hold(f, wrt, claim):
-    assume = {"X": "spd"} if ("sqrtm" in f or "chol" in f) else None
+    assume = {"X": "spd"} if ("sqrtm" in f or "chol" in f) else {"X": "real_eigenvalues"} if "eigvalg" in f else None
     shapes = {"X": "4 x 4"} if "sigma" in f else None
     r = matref.check(f=f, wrt=wrt, grad=claim, seed=3, assume=assume, shapes=shapes)
     assert r.verdict == "fails", r.summary()

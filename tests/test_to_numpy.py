@@ -86,6 +86,17 @@ def _taylor_dexpm(a, e, terms=40):
     return out
 
 
+def _nonsymmetric():
+    v = np.array([[2.0, 1.0, 0.3, 0.5], [0.2, 1.0, 1.0, 0.4], [1.0, 0.6, 2.0, 1.0], [0.5, 0.7, 0.1, 1.0]])
+    return v @ np.diag([-1.0, 0.5, 2.0, 3.5]) @ np.linalg.inv(v)
+
+
+def _unit_eigvec(m, i):
+    w, v = np.linalg.eig(m)
+    k = np.argsort(w.real)[i]
+    return np.abs(v[:, k:k + 1].real) / np.linalg.norm(v[:, k].real)
+
+
 def test_every_function_against_numpy(rng):
     X = well_conditioned(rng, 4)
     Y = rng.standard_normal((4, 4))
@@ -136,6 +147,9 @@ def test_every_function_against_numpy(rng):
         "step": ("step(Y)", {"Y": Y}, (Y > 0).astype(float)),
         "max": ("max(Y)", {"Y": Y}, Y.max()),
         "hardmax": ("hardmax(Y)", {"Y": Y}, (Y == Y.max()).astype(float)),
+        "eigvalg": ("eigvalg(N, 1)", {"N": _nonsymmetric()}, np.sort(np.linalg.eigvals(_nonsymmetric()).real)[1]),
+        "eigvecr": ("abs(eigvecr(N, 2))", {"N": _nonsymmetric()}, _unit_eigvec(_nonsymmetric(), 2)),
+        "eigvecl": ("abs(eigvecl(N, 0))", {"N": _nonsymmetric()}, _unit_eigvec(_nonsymmetric().T, 0)),
         "block": ("block(A, B, C, D)", {"A": X[:3, :3], "B": Y[:3, :2], "C": P[:1, :3], "D": Y[3:, 2:]},
                   np.vstack([np.hstack([X[:3, :3], Y[:3, :2]]), np.hstack([P[:1, :3], Y[3:, 2:]])])),
         "vech": ("vech(Y)", {"Y": Y}, np.concatenate([Y[j:, j] for j in range(4)]).reshape(-1, 1)),

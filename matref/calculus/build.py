@@ -266,7 +266,7 @@ def call(func: str, *args: N.Node, params: tuple[int, ...] = ()) -> N.Node:
 LINEAR = ("tr", "sum", "vec", "tril")
 """Functions that are linear in their one argument (numbers and signs move out of them)."""
 
-SCALAR_VALUED = ("tr", "det", "logdet", "sum", "norm", "logsumexp", "eigval", "sigma", "nucnorm", "max")
+SCALAR_VALUED = ("tr", "det", "logdet", "sum", "norm", "logsumexp", "eigval", "sigma", "nucnorm", "max", "eigvalg")
 """Functions whose value is 1x1 (equal to its transpose)."""
 
 

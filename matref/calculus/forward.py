@@ -201,7 +201,7 @@ def _second_frechet(name):
 
 def _sylvester(n: N.Call, ds, p: Pass):
     """A X + X B = C gives A dX + dX B = dC - dA X - X dB."""
-    (a, b, c), (da, db, dc) = n.args, ds
+    (a, b, _), (da, db, dc) = n.args, ds
     rhs = dc
     if da is not None:
         rhs = B.sub(rhs, B.matmul(da, n)) if rhs is not None else B.neg(B.matmul(da, n))
@@ -239,7 +239,13 @@ def _block(n: N.Call, ds, p: Pass):
     return B.call("block", *[d if d is not None else N.Mul(N.Number(0.0), N.Pow(a, 0)) for a, d in zip(n.args, ds)])
 
 
+def _eigvalg(n: N.Call, ds, p: Pass):
+    w, v = B.call("eigvecl", n.args[0], params=n.params), B.call("eigvecr", n.args[0], params=n.params)
+    return B.div(B.matmul(B.matmul(B.t(w), ds[0]), v), B.matmul(B.t(w), v))
+
+
 CALLS: dict[str, tuple[str, Callable]] = {
+    "eigvalg": ("a simple eigenvalue, left and right eigenvectors w, v: d λᵢ = wᵢᵀ dA vᵢ / (wᵢᵀ vᵢ)", _eigvalg),
     "block": ("block is linear: d [[A, B], [C, D]] = [[dA, dB], [dC, dD]]", _block),
     "vech": _unary("vech is linear: d vech(A) = vech(dA)", lambda a, da, n: B.call("vech", da)),
     "expm": _unary("the Frechet derivative of the exponential: d e^A = L_exp(A, dA)",
@@ -291,6 +297,8 @@ CALLS: dict[str, tuple[str, Callable]] = {
 """The differential of each function of the language that has a rule."""
 
 NOT_YET: dict[str, str] = {
+    "eigvecr": "no rule yet for the eigenvectors of a matrix that is not symmetric",
+    "eigvecl": "no rule yet for the eigenvectors of a matrix that is not symmetric",
     "lsv": "no rule yet for singular vectors (their differential needs all the other singular pairs)",
     "rsv": "no rule yet for singular vectors (their differential needs all the other singular pairs)",
 }

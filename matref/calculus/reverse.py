@@ -252,7 +252,13 @@ def _flat(n: N.Call, g: N.Node, p: Pass):
     return (None,)
 
 
+def _eigvalg(n: N.Call, g: N.Node, p: Pass):
+    w, v = B.call("eigvecl", n.args[0], params=n.params), B.call("eigvecr", n.args[0], params=n.params)
+    return (B.mul(g, B.div(B.matmul(w, B.t(v)), B.matmul(B.t(w), v))),)
+
+
 CALLS: dict[str, tuple[str, Callable]] = {
+    "eigvalg": ("a simple eigenvalue, left and right eigenvectors w, v: ∂λᵢ/∂A = wᵢ vᵢᵀ / (wᵢᵀ vᵢ)", _eigvalg),
     "expm": ("the Frechet derivative of the exponential: d e^A = L_exp(A, dA); adjoint: ∂f/∂A = L_exp(Aᵀ, G)",
              lambda n, g, p: (B.call("dexpm", B.t(n.args[0]), g),)),
     "logm": ("the Frechet derivative of the logarithm: d log A = L_log(A, dA); adjoint: ∂f/∂A = L_log(Aᵀ, G)",
@@ -302,6 +308,8 @@ CALLS: dict[str, tuple[str, Callable]] = {
 """The reverse-mode rule of each function of the language that has one."""
 
 NOT_YET = {
+    "eigvecr": "no rule yet for the eigenvectors of a matrix that is not symmetric",
+    "eigvecl": "no rule yet for the eigenvectors of a matrix that is not symmetric",
     "block": "no rule yet for block matrices (the adjoint needs the blocks of G: slicing is not in the language)",
     "vech": "no rule yet for vech (its adjoint puts G in a lower triangle, which the language cannot write)",
     "lsv": "no rule yet for singular vectors (their differential needs all the other singular pairs)",

@@ -60,6 +60,16 @@ def _distinct(a, tol):
     return _sym(a, tol) and (a.shape[0] < 2 or _eig_gaps(a).min() >= 0.5)
 
 
+def _real_eigenvalues(a, tol):
+    if not _square(a, tol):
+        return False
+    w = np.linalg.eigvals(a)
+    if np.abs(w.imag).max(initial=0.0) > 1e-9 * max(1.0, np.abs(a).max()):
+        return False
+    w = np.sort(w.real)
+    return a.shape[0] < 2 or np.diff(w).min() >= 0.5
+
+
 def _repeated(a, tol):
     return _sym(a, tol) and (a.shape[0] < 2 or _eig_gaps(a)[0] <= tol * max(1.0, np.abs(a).max()))
 
@@ -122,6 +132,8 @@ ASSUMPTIONS: dict[str, Assumption] = {a.name: a for a in [
                ("invertible", "square"), ("invertible",), holds=_posdef),
     Assumption("distinct_eigenvalues", "symmetric with well separated (distinct) eigenvalues",
                ("symmetric", "square"), ("repeated_eigenvalue",), holds=_distinct),
+    Assumption("real_eigenvalues", "real, well separated eigenvalues (diagonalisable; not necessarily symmetric)",
+               ("square",), ("square",), holds=_real_eigenvalues),
     Assumption("repeated_eigenvalue", "symmetric with its two smallest eigenvalues equal (for negative checks)",
                ("symmetric", "square"), structural=False, holds=_repeated),
     Assumption("full_column_rank", "full column rank: its columns are linearly independent (rows >= columns)",

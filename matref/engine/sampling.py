@@ -130,6 +130,13 @@ def _draw(rng, shape, props, kappa) -> np.ndarray:
         if "repeated_eigenvalue" in props and n >= 2:
             lam[1] = lam[0]  # the two smallest coincide: eigenvalue derivatives do not exist there
         return (q * lam) @ q.T
+    if "real_eigenvalues" in props:
+        # V diag(w) V^-1 with V of condition number at most 3 (singular values in [1, 3]) and
+        # separated real w: a non-symmetric matrix whose eigenvalues and eigenvectors are well
+        # conditioned, by construction.
+        v = (orthogonal(rng, n) * rng.uniform(1.0, 3.0, n)) @ orthogonal(rng, n).T
+        lam = separated_spectrum(rng, n, positive="posdef" in props)
+        return (v * lam) @ np.linalg.inv(v)
     if "posdef" in props:
         # S + K with S SPD (spectrum in [1, kappa/2]) and K skew: not symmetric, yet sums and
         # inverses of such matrices stay positive real, hence invertible with sigma_min >= 1,

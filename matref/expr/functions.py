@@ -404,6 +404,25 @@ def _nucnorm(a):
     return _scalar(np.sum(np.sqrt(eig_symmetric(gram)[0])))
 
 
+def eig_real(a, left: bool = False):
+    """Eigenvalues (ascending) and unit eigenvectors (v^T v = 1, largest component positive) of a
+    matrix with real, distinct eigenvalues, not necessarily symmetric; ``left``: of A^T (w^T A = l w^T).
+    On complex input (the contour oracle) the analytic continuation: eig ordered by real part."""
+    a = np.asarray(a)
+    m = a.T if left else a
+    w, v = np.linalg.eig(m.astype(complex))
+    order = np.argsort(w.real)
+    w, v = w[order], v[:, order]
+    v = _eigvec_sign(v / np.sqrt(np.sum(v * v, axis=0, keepdims=True)))
+    if not np.iscomplexobj(a):
+        return w.real, np.ascontiguousarray(v.real)
+    return w, v
+
+
+def _eigvalg(a, i):
+    return _scalar(eig_real(a)[0][i])
+
+
 def hardmax(a):
     """One-hot of the largest entry of the whole array (the gradient of max)."""
     a = np.asarray(a)
@@ -476,6 +495,15 @@ FUNCTIONS.update({
         Func("nucnorm", 1, _to_scalar, _nucnorm, lambda args, p, s: (f"\\left\\|{args[0][0]}\\right\\|_*", ATOM),
              doc="nuclear norm (trace norm): the sum of the singular values", complex_step=False,
              bound=RM.rule_nucnorm, work=_cubic(10.0)),
+        Func("eigvalg", 1, _indexed_square("eigval"), _eigvalg, _index_tex("\\lambda"), nparams=1,
+             doc="i-th smallest eigenvalue of a matrix with real, distinct eigenvalues (not necessarily symmetric)",
+             complex_step=False, bound=RM.rule_eigvalg, work=_cubic(10.0)),
+        Func("eigvecr", 1, _indexed_square("eigvec"), lambda a, i: eig_real(a)[1][:, i:i + 1], _index_tex("v"),
+             nparams=1, doc="its unit right eigenvector (A v = l v)", complex_step=False, bound=RM.rule_eigvecr,
+             work=_cubic(10.0)),
+        Func("eigvecl", 1, _indexed_square("eigvec"), lambda a, i: eig_real(a, left=True)[1][:, i:i + 1],
+             _index_tex("w"), nparams=1, doc="its unit left eigenvector (w^T A = l w^T)", complex_step=False,
+             bound=RM.rule_eigvecl, work=_cubic(10.0)),
         Func("abs", 1, _same, np.abs, lambda args, p, s: (f"\\left|{args[0][0]}\\right|", ATOM),
              doc="elementwise absolute value (not differentiable at 0)", analytic=False, complex_step=False,
              bound=RM.elementwise_nonsmooth(np.abs, lambda x: 1.0, "abs")),

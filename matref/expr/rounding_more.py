@@ -254,3 +254,55 @@ def rule_block(args, params, ctx) -> Bounded:
     if any(x.normwise for x in args):
         return Bounded(v, math.sqrt(sum(x.fro ** 2 for x in args)))
     return Bounded(v, np.block([[a.error, b.error], [c.error, d.error]]))
+
+
+# -- eigenvalues of matrices that are not symmetric -------------------------------------------------
+def _eig_real_checked(a: Bounded, i: int, what: str, ctx, left: bool = False):
+    from matref.expr.functions import eig_real
+
+    n = a.value.shape[0]
+    w_all = np.linalg.eigvals(a.value)
+    scale = _scale(a.value)
+    noise = _perturbation(a)
+    if np.abs(w_all.imag).max(initial=0.0) > 1e-8 * scale:
+        raise OutOfDomain(f"{what}(A, {i}): the matrix has complex eigenvalues", "real_eigenvalues")
+    w, v = eig_real(a.value)
+    _, u = eig_real(a.value, left=True)
+    # The condition number of the eigenvalue: 1 / |w^T v| for unit left and right vectors.
+    kappa = 1.0 / max(abs(float(u[:, i] @ v[:, i])), 1e-300)
+    gaps = np.abs(np.delete(w, i) - w[i]) if n > 1 else np.array([math.inf])
+    gap = float(np.min(gaps))
+    need = max(kappa * noise / DOMAIN_RTOL, (20 * ctx.radius * scale * kappa) if ctx.smooth else 0.0)
+    if (left is not None or ctx.smooth) and gap <= need:
+        raise OutOfDomain(f"{what}(A, {i}): the eigenvalue is not simple or too ill-conditioned (gap {gap:.1e})",
+                          "real_eigenvalues")
+    return w, v, u, kappa, gap, noise, scale
+
+
+def rule_eigvalg(args, params, ctx) -> Bounded:
+    (a,) = args
+    i = params[0]
+    w, v, u, kappa, gap, noise, scale = _eig_real_checked(a, i, "eigvalg", ctx, left=None)
+    return Bounded(np.array([[w[i]]]), np.array([[4 * kappa * (noise + 8 * gamma(a.value.shape[0]) * scale)]]))
+
+
+def _eigvec_rule(left: bool):
+    def rule(args, params, ctx):
+        (a,) = args
+        i = params[0]
+        what = "eigvecl" if left else "eigvecr"
+        w, v, u, kappa, gap, noise, scale = _eig_real_checked(a, i, what, ctx, left=left)
+        vec = (u if left else v)[:, i:i + 1]
+        mags = np.sort(np.abs(vec[:, 0]))[::-1]
+        margin = float(mags[0] - mags[1]) if mags.size > 1 else 1.0
+        move = (3 * ctx.radius * scale * kappa / gap) if ctx.smooth else 1e-8
+        if margin <= move:
+            raise OutOfDomain(f"{what}(A, {i}): two components tie for the sign convention")
+        cond_v = float(np.linalg.cond(v))
+        return Bounded(vec, 8 * kappa * cond_v * (noise + 8 * gamma(a.value.shape[0]) * scale) / gap)
+
+    return rule
+
+
+rule_eigvecr = _eigvec_rule(False)
+rule_eigvecl = _eigvec_rule(True)

@@ -85,7 +85,8 @@ REFUSED: dict[str, str] = {
     "slogdet": "slogdet returns a pair: write logdet(X) for log|det X|",
     "svd": "singular values are sigma(A, i) (largest first, from 0), singular vectors lsv(A, i) and rsv(A, i)",
     "svdvals": "singular values are sigma(A, i) (largest first, from 0)",
-    "eig": "eigenvalues of a symmetric matrix are eigval(A, i) (ascending, from 0), eigenvectors eigvec(A, i)",
+    "eig": "eigenvalues of a symmetric matrix are eigval(A, i) (ascending, from 0), eigenvectors eigvec(A, i); "
+           "of a matrix with real eigenvalues, eigvalg(A, i), right and left eigenvectors eigvecr(A, i), eigvecl(A, i)",
     "eigh": "eigenvalues of a symmetric matrix are eigval(A, i) (ascending, from 0), eigenvectors eigvec(A, i)",
     "eigvals": "eigenvalues of a symmetric matrix are eigval(A, i) (ascending, from 0)",
     "eigvalsh": "eigenvalues of a symmetric matrix are eigval(A, i) (ascending, from 0)",
