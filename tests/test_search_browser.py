@@ -45,6 +45,12 @@ PSEUDO_INVERSE = ("inverse.pinv_full_column_rank", "inverse.pinv_full_row_rank",
 GAUSSIAN = tuple(i.id for i in matref.catalog() if i.family == "gaussian") + (
     "structured.grad_sym_logdet", "structured.grad_sym_inverse_quadratic")  # the family, and notes on it
 
+def _with(family: str, text: str) -> tuple[str, ...]:
+    """The ids of a family whose statement uses ``text`` (expected results of a query about it)."""
+    return tuple(i.id for i in matref.catalog() if i.family == family
+                 and any(text in t for t in i.statement.values() if isinstance(t, str)))
+
+
 QUERIES: list[Query] = [
     # -- Matrix Cookbook numbers, ids, former ids, titles --------------------------------------------
     q("mc2012:101", "trace.grad_axb", what="number"),
@@ -82,6 +88,15 @@ QUERIES: list[Query] = [
       "eigen.rayleigh_at_eigenvector", what="words"),
     q("pseudo-inverse", *PSEUDO_INVERSE, what="words"),
     q("Kalman gain", "inverse.posdef_gain", what="words"),
+    q("matrix exponential", *_with("matfunc", "expm("), what="words"),
+    q("cholesky", *_with("spectral", "chol("), what="words"),
+    q("nuclear norm", *_with("nonsmooth", "nucnorm("), *_with("spectral", "nucnorm("), what="words"),
+    q("schur complement", *_with("block", "inv("), *_with("block", "det("), what="words"),
+    q("relu", *_with("nonsmooth", "relu("), what="words"),
+    q("attention", "learning.grad_attention_values", "learning.grad_attention_queries",
+      "learning.grad_attention_keys", what="words"),
+    q("non-symmetric eigenvalue", *_with("eigen", "eigvalg("), what="words"),
+    q("duplication matrix", *_with("vec", "duplication("), what="words"),
     # -- formulas: matref syntax, LaTeX, and as people type them -------------------------------------
     q("tr(X^T A X)", "trace.grad_xtbx", "hessian.trace_xtax", what="formula"),
     q(r"\operatorname{tr}(X^\top A X)", "trace.grad_xtbx", "hessian.trace_xtax", what="formula"),
