@@ -480,6 +480,68 @@ def _partials(sp, ident, values, sizes, rng):
     return _derivative(sp, f_t, t), sp.Matrix([[free]])
 
 
+def _project(sp, m, structure: str, point):
+    """The exact orthogonal projection of ``m`` (shaped like ``point``) onto the tangent space."""
+    if structure == "symmetric":
+        return (m + m.T) / 2
+    if structure == "diagonal":
+        return sp.diag(*[m[i, i] for i in range(m.rows)])
+    if structure == "orthogonal":
+        return point * (point.T * m - m.T * point) / 2
+    return None  # symmetric orthogonal: left to the numerical proof
+
+
+def _project_operator(sp, m, structure, point, rows: bool):
+    shape = point.shape
+
+    def proj(vec):
+        mat = sp.Matrix(shape[0], shape[1], lambda i, j: vec[j * shape[0] + i])
+        p = _project(sp, mat, structure, point)
+        return None if p is None else _vec(sp, p)
+
+    cols = [proj(m[:, k]) for k in range(m.cols)] if m.rows == point.rows * point.cols else None
+    if cols is not None:
+        if any(c is None for c in cols):
+            return None
+        m = sp.Matrix.hstack(*cols)
+    if rows and m.cols == point.rows * point.cols:
+        rws = [proj(m[k, :].T) for k in range(m.rows)]
+        if any(r is None for r in rws):
+            return None
+        m = sp.Matrix.hstack(*rws).T
+    return m
+
+
+def _outside_space(sp, ident, values, sizes) -> str:
+    """Why the claim is not in the variable's structured space (or not symmetric), or ''."""
+    from matref.engine import sampling
+    from matref.kinds import KINDS
+
+    kind = KINDS[ident.kind]
+    if not kind.has_variable or kind.directional or (kind.space is None and not kind.symmetric):
+        return ""
+    claim = evaluate(ident.typed[ident.roles[1]], values, sizes)
+    if kind.symmetric and claim != claim.T:
+        return f"the claimed {kind.noun} must be symmetric"
+    point = values[ident.wrt]
+    structure = sampling.structure(ident.sampling_assumptions(ident.wrt), point.shape)
+    if structure in ("general", "point") or kind.space is None:
+        return ""
+    if kind.space == "vector":
+        projected = _project(sp, claim, structure, point)
+        what = "the claimed gradient must lie in the tangent space (the projection of the Euclidean gradient)"
+    elif kind.space == "operator":
+        projected = _project_operator(sp, claim, structure, point, rows=True)
+        what = f"the claimed {kind.noun} must be P H P (P: projection onto the tangent space)"
+    else:
+        projected = _project_operator(sp, claim.T, structure, point, rows=False)
+        projected = None if projected is None else projected.T
+        what = f"the claimed {kind.noun} must be J P (P: projection onto the tangent space)"
+    if projected is None or projected.shape != claim.shape:
+        return ""
+    return what if any(sp.simplify(e) != 0 for e in (claim - projected)) else ""
+
+
 CLAIMS = {"partials": _partials, "gradient": _gradient, "jacobian": _jacobian, "differential": _differential, "hessian": _hessian,
           "equality": _equality}
 """How each kind of claim is proved exactly (the name is the Kind record's ``exact`` field)."""
@@ -661,6 +723,13 @@ def prove(ident, seed: int | None = None, timeout: float | None = TIMEOUT) -> Ex
                     return result(FAILS, f"exact rational instance ({shown})",
                                   f"shapes differ: {lhs.shape} and {rhs.shape}")
                 status = _zero(sp, lhs - rhs)
+                if status == PROVED:
+                    # Directions in a structured space cannot see the rest of a claim: the claim
+                    # itself must lie in the space (sym(G), P H P, J P) and a Hessian be symmetric,
+                    # as the numerical proof requires.
+                    outside = _outside_space(sp, ident, values, sizes)
+                    if outside:
+                        return result(FAILS, f"exact rational instance ({shown})", outside)
                 return result(status, f"{upgrade() if status == PROVED else ''}exact rational instance ({shown})")
             if vacuous:
                 return result(UNDECIDED, detail=f"both sides were 0 at {vacuous} of {MAX_DRAWS} instances (no evidence)")
