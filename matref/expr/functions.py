@@ -455,10 +455,6 @@ def _call_tex(name, k):
     return tex
 
 
-def _sv_tex(name):
-    return lambda args, p, s: (f"{name}_{{{p[0] + 1}}}\\left({args[0][0]}\\right)", ATOM)
-
-
 FUNCTIONS.update({
     f.name: f
     for f in [
@@ -483,13 +479,13 @@ FUNCTIONS.update({
              work=_cubic(1.0)),
         Func("tril", 1, _same, M.tril, _wrap("\\operatorname{tril}"),
              doc="lower triangle (diagonal included), zeros above", bound=R.linear(M.tril)),
-        Func("sigma", 1, _indexed_any("sigma"), _sigma, _sv_tex("\\sigma"), nparams=1,
+        Func("sigma", 1, _indexed_any("sigma"), _sigma, _index_tex("\\sigma"), nparams=1,
              doc="i-th largest singular value (i = 0, 1, ...)", complex_step=False, bound=RM.rule_sigma,
              work=_cubic(10.0)),
-        Func("lsv", 1, _indexed_any("lsv"), lambda a, i: singular_vector(a, i, True), _sv_tex("\\mathrm{u}"),
+        Func("lsv", 1, _indexed_any("lsv"), lambda a, i: singular_vector(a, i, True), _index_tex("\\mathrm{u}"),
              nparams=1, doc="unit left singular vector of the i-th largest singular value", complex_step=False,
              bound=RM.rule_lsv, work=_cubic(10.0)),
-        Func("rsv", 1, _indexed_any("rsv"), lambda a, i: singular_vector(a, i, False), _sv_tex("\\mathrm{v}"),
+        Func("rsv", 1, _indexed_any("rsv"), lambda a, i: singular_vector(a, i, False), _index_tex("\\mathrm{v}"),
              nparams=1, doc="unit right singular vector of the i-th largest singular value", complex_step=False,
              bound=RM.rule_rsv, work=_cubic(10.0)),
         Func("nucnorm", 1, _to_scalar, _nucnorm, lambda args, p, s: (f"\\left\\|{args[0][0]}\\right\\|_*", ATOM),
