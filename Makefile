@@ -8,7 +8,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: test-mutants bench-diagnose prove stress-derive compare-sympy bench-derive cheatsheet bench-book test test-adapters verify book book-ci serve test-book test-browser bench bench-testing bench-reliability sweep clean help
+.PHONY: test-package test-mutants bench-diagnose prove stress-derive compare-sympy bench-derive cheatsheet bench-book test test-adapters verify book book-ci serve test-book test-browser bench bench-testing bench-reliability sweep clean help
 
 help:
 	@echo "make test    create .venv, install matref with its test extras, run every test (re-verifies the catalog)"
@@ -19,6 +19,7 @@ help:
 	@echo "make test-browser  open built pages in headless Chromium and check the formulas are typeset"
 	@echo "make test-adapters  install CPU torch and jax into .venv and test matref.testing on them"
 	@echo "make test-mutants   mutation testing on every catalog entry (make test does every third)"
+	@echo "make test-package   build the wheel from a clean checkout, install it alone in a fresh venv, run it there"
 	@echo "make verify  re-prove every identity from the command line"
 	@echo "make bench-derive  matref derive on the catalog: time per derivation + proof, size against the catalog's form"
 	@echo "make bench-diagnose  the diagnosis of 60+ wrong textbook and student claims: named right, wrong, none"
@@ -45,6 +46,11 @@ test: $(VENV)/.test-installed
 # every formula must be refuted.
 test-mutants: $(VENV)/.test-installed
 	MATREF_ALL_MUTANTS=1 $(BIN)/python -m pytest -n 2 -q -p no:cacheprovider tests/test_mutate.py
+
+# The wheel from a clean checkout (git archive HEAD), installed alone in a fresh venv outside the
+# repository: licence, py.typed, no SymPy, matref verify and check work there.
+test-package: $(VENV)/.test-installed
+	MATREF_PACKAGE_TESTS=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_package.py
 
 verify: $(VENV)/.test-installed
 	$(BIN)/matref verify --trials 10

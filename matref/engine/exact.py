@@ -146,11 +146,21 @@ class Env:
         return self.typed.scope.unifier.value(d, self.sizes)
 
 
+def sympy_module():
+    """SymPy, which exact proofs need and matref's core does not (the ``exact`` extra)."""
+    try:
+        import sympy
+    except ImportError:
+        from matref.errors import MatrefError
+
+        raise MatrefError("exact proofs need SymPy: pip install 'matref[exact]' "
+                          "(the numerical proof, method='numeric', needs only numpy)") from None
+    return sympy
+
+
 def evaluate(typed, values: dict, sizes: dict):
     """``typed`` at exact ``values`` (SymPy matrices): a SymPy matrix."""
-    import sympy
-
-    return _ev(typed.node, Env(sympy, values, sizes, typed))
+    return _ev(typed.node, Env(sympy_module(), values, sizes, typed))
 
 
 @singledispatch
@@ -603,7 +613,7 @@ def prove_symbolic(ident, timeout: float | None = SYMBOLIC_TIMEOUT) -> ExactResu
     defined). None when it does not apply (other functions, fixed values, conditions) or does not
     finish in ``timeout``; it only ever proves (a rational function that does not cancel is left to
     the rational instance, which shows the counterexample)."""
-    import sympy as sp
+    sp = sympy_module()
 
     from matref.engine import sampling
     from matref.engine.verify import _fits
@@ -679,7 +689,7 @@ def prove(ident, seed: int | None = None, timeout: float | None = TIMEOUT) -> Ex
     """
     from matref.kinds import KINDS
 
-    import sympy as sp
+    sp = sympy_module()
 
     from matref.engine.verify import draw_sizes
 
