@@ -57,3 +57,27 @@ def test_variants_keep_id_and_change_claim(seed):
     general = ident.with_assumptions("B", [])
     assert general.assumptions == {}
     assert not general.verify(trials=3, seed=seed).ok
+
+
+def test_an_identity_displays_itself_in_a_notebook():
+    ident = matref.get("trace.grad_axb")
+    md = ident._repr_markdown_()
+    assert md.startswith("**Gradient of") and f"$$\n{ident.latex}\n$$" in md
+    assert "numerator layout: $B A$" in md and "`grad = A.T @ B.T`" in md and "mc2012:101" in md
+    assert ident._repr_latex_() == f"$${ident.latex}$$"
+    d = ident.to_dict()
+    assert d["id"] == ident.id and d["layouts"] == ident.layouts and d["statement"] == ident.statement
+    erratum = matref.get("errata.mc2012_92")
+    assert "erratum" in erratum._repr_markdown_() and "Corrected:" in erratum._repr_markdown_()
+
+
+def test_show_prints_latex_or_json(capsys):
+    from matref.faces import cli
+
+    assert cli.main(["show", "trace.grad_axb", "--format", "latex"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [matref.get("trace.grad_axb").latex, "% numerator layout: B A"]
+    assert cli.main(["show", "powers.diff_mpow", "--format", "json"]) == 0
+    import json
+
+    assert json.loads(capsys.readouterr().out)["params"] == {"n": [1, 2, 3, 4, 5, 6]}

@@ -569,5 +569,55 @@ class Identity:
 
         return verify(self, trials=trials, seed=seed, rng=rng, **options)
 
+    # -- export and rich display -------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Everything about the entry as plain data (what ``matref show --json`` prints).
+
+        Examples
+        --------
+        >>> import matref
+        >>> d = matref.get("trace.grad_axb").to_dict()
+        >>> d["statement"], d["layouts"]["numerator"]
+        ({'f': 'tr(A @ X @ B)', 'grad': 'A.T @ B.T'}, 'B A')
+        """
+        return {
+            "id": self.id, "family": self.family, "title": self.title, "kind": self.kind,
+            "statement": self.statement, "wrt": self.wrt, "latex": self.latex,
+            "layouts": self.layouts, "assumptions": {k: list(v) for k, v in self.assumptions.items()},
+            "sources": list(self.sources), "notes": self.notes, "derivation": list(self.derivation),
+            "tags": list(self.tags), "location": self.location, "status": self.status,
+            "conditions": [{c.kind: c.text} for c in self.conditions], "aliases": list(self.spec.aliases),
+            "error_class": self.spec.error_class or None, "see": list(self.spec.see),
+            "params": {name: list(values) for name, values in self.spec.params},
+            "corrected": None if self.corrected is None else {
+                "statement": self.corrected.statement, "latex": self.corrected.latex,
+                "assumptions": {k: list(v) for k, v in self.corrected.assumptions.items()}},
+        }
+
+    def _repr_markdown_(self) -> str:
+        """The entry in a notebook: title, formula, the other layout, conditions, source, statement."""
+        def esc(text: str) -> str:
+            return "".join("\\" + ch if ch in "\\`*_[]<>|#" else ch for ch in str(text))
+
+        lines = [f"**{esc(self.title)}** · `{self.id}` · {self.kind}"
+                 + (" · erratum: the printed form below is wrong" if self.corrected is not None else ""), "",
+                 f"$$\n{self.latex}\n$$", ""]
+        if self.corrected is not None:
+            lines += ["Corrected:", "", f"$$\n{self.corrected.latex}\n$$", ""]
+        for name, tex in list(self.layouts.items())[1:]:
+            lines.append(f"- {name} layout: ${tex}$")
+        conds = [f"{name} {', '.join(props)}" for name, props in self.assumptions.items()]
+        conds += [f"{c.kind}: `{c.text}`" for c in self.conditions]
+        lines.append(f"- conditions: {'; '.join(conds) or 'none'}")
+        if self.spec.params:
+            lines.append(f"- for {self.params_text}, each value proved")
+        lines.append(f"- sources: {esc(', '.join(self.sources))}")
+        lines.append("- in matref: " + ", ".join(f"`{r} = {t}`" for r, t in self.statement.items())
+                     + (f" with respect to `{self.wrt}`" if self.wrt else ""))
+        return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex}$$"
+
     def __repr__(self) -> str:
         return f"<Identity {self.id}: {' ; '.join(f'{r} = {t}' for r, t in self.spec.statement)}>"

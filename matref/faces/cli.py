@@ -65,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="show one identity in full")
     show.add_argument("id")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("--format", choices=("text", "latex", "json"), default="text",
+                      help="text (default), latex (the formula, then the other layout as a comment), json")
+    show.add_argument("--json", action="store_true", help="the same as --format json")
 
     ver = sub.add_parser("verify", help="re-prove identities numerically (exit 1 if any fails)")
     ver.add_argument("ids", nargs="*", metavar="ID", help="identity ids (default: all)")
@@ -166,22 +168,6 @@ VERDICT_WORDS = {"holds": "holds", "fails": "does NOT hold", "undecided": "undec
 EXIT_CODES = {"holds": 0, "fails": 1, "undecided": 3}
 
 
-def _identity_dict(ident) -> dict:
-    return {
-        "id": ident.id, "family": ident.family, "title": ident.title, "kind": ident.kind,
-        "statement": ident.statement, "wrt": ident.wrt, "latex": ident.latex,
-        "layouts": ident.layouts, "assumptions": {k: list(v) for k, v in ident.assumptions.items()},
-        "sources": list(ident.sources), "notes": ident.notes, "derivation": list(ident.derivation),
-        "tags": list(ident.tags), "location": ident.location, "status": ident.status,
-        "conditions": [{c.kind: c.text} for c in ident.conditions], "aliases": list(ident.spec.aliases),
-        "error_class": ident.spec.error_class or None, "see": list(ident.spec.see),
-        "params": {name: list(values) for name, values in ident.spec.params},
-        "corrected": None if ident.corrected is None else {
-            "statement": ident.corrected.statement, "latex": ident.corrected.latex,
-            "assumptions": {k: list(v) for k, v in ident.corrected.assumptions.items()}},
-    }
-
-
 def _select(cat, ids, family):
     chosen = list(cat.family(family)) if family else list(cat)
     if ids:
@@ -199,7 +185,7 @@ def cmd_list(args, out) -> int:
 
     idents = _select(matref.catalog(), [], args.family)
     if args.json:
-        json.dump([_identity_dict(i) for i in idents], out, indent=1)
+        json.dump([i.to_dict() for i in idents], out, indent=1)
         out.write("\n")
         return 0
     width = max(len(i.id) for i in idents)
@@ -213,8 +199,14 @@ def cmd_show(args, out) -> int:
     import matref
 
     ident = matref.get(args.id)
-    d = _identity_dict(ident)
-    if args.json:
+    d = ident.to_dict()
+    fmt = "json" if args.json else args.format
+    if fmt == "latex":
+        out.write(ident.latex + "\n")
+        for layout, tex in list(ident.layouts.items())[1:]:
+            out.write(f"% {layout} layout: {tex}\n")
+        return 0
+    if fmt == "json":
         json.dump(d, out, indent=1)
         out.write("\n")
         return 0
