@@ -123,3 +123,26 @@ def test_broken_catalog_is_reported_with_file_line_and_id(tmp_path):
     broken = _python_m("list", env={"MATREF_CATALOG": str(cat)})
     assert broken.returncode == 2 and "Traceback" not in broken.stderr
     assert "trace.yaml:" in broken.stderr and "trace.grad_axb" in broken.stderr and "colour" in broken.stderr
+
+
+def test_a_long_verify_shows_progress_on_a_terminal_and_a_summary_per_family(capsys):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    err = Terminal()
+    progress = cli._Progress(3, err)
+    progress.start("trace.grad_axb")
+    progress.done(type("R", (), {"ok": False, "verdict": "fails"})())
+    progress.start("block.trace")
+    progress.close()
+    assert "[1/3] trace.grad_axb" in err.getvalue() and "[2/3] block.trace · 1 failed so far" in err.getvalue()
+    quiet = io.StringIO()  # not a terminal: no status line (stdout's lines are the progress)
+    cli._Progress(3, quiet).start("x.y")
+    assert quiet.getvalue() == ""
+    assert cli.main(["verify", "block.trace", "vec.duplication_vech", "--seed", "1", "--trials", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("block.trace: ok") and "  block: 1 hold, 0 failed, 0 undecided" in out
+    assert out[-1].startswith("verified 2 identities")

@@ -48,10 +48,12 @@ def _validate(instance, schema, path="$"):
         for i, item in enumerate(instance):
             errors += _validate(item, schema.get("items", {}), f"{path}[{i}]")
     elif t is not None:
-        kinds = {"string": str, "number": (int, float), "integer": int}
-        allowed = tuple(k for name in ([t] if isinstance(t, str) else t) for k in
+        kinds = {"string": str, "number": (int, float), "integer": int, "null": type(None), "boolean": bool,
+                 "object": dict, "array": list}
+        names = [t] if isinstance(t, str) else t
+        allowed = tuple(k for name in names for k in
                         (kinds[name] if isinstance(kinds[name], tuple) else (kinds[name],)))
-        if not isinstance(instance, allowed) or isinstance(instance, bool):
+        if not isinstance(instance, allowed) or (isinstance(instance, bool) and "boolean" not in names):
             errors.append(f"{path}: not {t}")
     return errors
 

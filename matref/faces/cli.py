@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="text (default), latex (the formula, then the other layout as a comment), json")
     show.add_argument("--json", action="store_true", help="the same as --format json")
 
+    exp = sub.add_parser("export", help="write the whole catalog as JSON (with --schema: its JSON Schema) or LaTeX")
+    exp.add_argument("--format", choices=("json", "latex"), default="json")
+    exp.add_argument("--schema", action="store_true", help="print the JSON Schema of the JSON export instead")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+
     ver = sub.add_parser("verify", help="re-prove identities numerically (exit 1 if any fails)")
     ver.add_argument("ids", nargs="*", metavar="ID", help="identity ids (default: all)")
     ver.add_argument("--family", help="only this family")
@@ -180,6 +185,28 @@ def _select(cat, ids, family):
     return chosen
 
 
+def cmd_export(args, out) -> int:
+    import matref
+    from matref.faces import export
+
+    if args.schema:
+        text = json.dumps(export.EXPORT_SCHEMA, indent=1) + "\n"
+    elif args.format == "json":
+        text = json.dumps(export.to_json(matref.catalog()), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    else:
+        text = export.to_latex(matref.catalog())
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            raise MatrefError(f"cannot write {args.output}: {e.strerror}") from None
+        out.write(f"wrote {args.output} ({len(text.encode()):,} bytes)\n")
+    else:
+        out.write(text)
+    return 0
+
+
 def cmd_list(args, out) -> int:
     import matref
 
@@ -271,8 +298,22 @@ def cmd_verify(args, out) -> int:
     import time
 
     start = time.perf_counter()
-    reports = [i.verify(trials=args.trials, seed=args.seed, limits=limits, max_size=args.max_size,
-                        method=args.method) for i in idents]
+    stream = not args.json and args.method != "exact"  # each result as it is known: plain lines
+    progress = _Progress(len(idents)) if len(idents) > 1 else None
+    reports = []
+    for ident in idents:
+        if progress:
+            progress.start(ident.id)
+        r = ident.verify(trials=args.trials, seed=args.seed, limits=limits, max_size=args.max_size,
+                         method=args.method)
+        reports.append(r)
+        if progress:
+            progress.done(r)
+        if stream:
+            out.write((str(r) if (args.verbose or not r.ok) else r.summary()) + "\n")
+            out.flush()
+    if progress:
+        progress.close()
     seconds = time.perf_counter() - start
     if args.method == "exact":
         return _exact_summary(reports, args, out, seconds)
@@ -282,14 +323,45 @@ def cmd_verify(args, out) -> int:
         json.dump([r.to_dict() for r in reports], out, indent=1, allow_nan=False)
         out.write("\n")
     else:
-        for r in reports:
-            out.write((str(r) if (args.verbose or not r.ok) else r.summary()) + "\n")
+        families = {}
+        for ident, r in zip(idents, reports):
+            families.setdefault(ident.family, []).append(r)
+        if len(families) > 1:
+            for fam, rs in families.items():
+                bad = sum(not r.ok and r.verdict != "undecided" for r in rs)
+                und = sum(r.verdict == "undecided" and r.status != "erratum" for r in rs)
+                out.write(f"  {fam}: {len(rs) - bad - und} hold, {bad} failed, {und} undecided\n")
         out.write(f"verified {len(reports)} identities with seed {args.seed}: "
                   f"{len(reports) - len(failed) - len(undecided)} hold, {len(failed)} failed, "
                   f"{len(undecided)} undecided\n")
         if args.method == "all":
             out.write(_exact_counts(reports, seconds) + "\n")
     return 1 if failed else (3 if undecided else 0)
+
+
+class _Progress:
+    """A status line on a terminal's stderr while a long verify runs: the count, the identity being
+    proved and the failures so far (nothing when stderr is not a terminal: stdout's lines suffice)."""
+
+    def __init__(self, total: int, err=None):
+        self.err = err or sys.stderr
+        self.live = bool(getattr(self.err, "isatty", lambda: False)())
+        self.total, self.count, self.failed = total, 0, 0
+
+    def start(self, ident_id: str) -> None:
+        if self.live:
+            self.err.write(f"\r\033[K[{self.count + 1}/{self.total}] {ident_id}"
+                           f"{f' · {self.failed} failed so far' if self.failed else ''}")
+            self.err.flush()
+
+    def done(self, report) -> None:
+        self.count += 1
+        self.failed += (not report.ok and report.verdict != "undecided")
+
+    def close(self) -> None:
+        if self.live:
+            self.err.write("\r\033[K")
+            self.err.flush()
 
 
 def _exact_counts(reports, seconds: float) -> str:
@@ -448,7 +520,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
         err.write("matref: error: --trials must be at least 1\n")
         return 2
     handler = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "check": cmd_check,
-               "derive": cmd_derive, "schema": cmd_schema}[args.command]
+               "derive": cmd_derive, "schema": cmd_schema, "export": cmd_export}[args.command]
     try:
         return handler(args, out)
     except MatrefError as e:
