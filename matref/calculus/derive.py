@@ -119,11 +119,21 @@ def _sym(m):
     return B.div(B.add(m, B.t(m)), B.num(2))
 
 
+def _p_symmetric(x):
+    """The orthogonal projection onto Sym(n), acting on vec: (I + K) / 2."""
+    return B.div(B.add(B.I, B.call("commutation", x)), B.num(2))
+
+
+def _p_diagonal(x):
+    """The orthogonal projection onto the diagonal matrices, acting on vec: diag(vec(I))."""
+    return B.call("diag", B.call("vec", B.I))
+
+
 TANGENT = {
     # space: (the gradient G projected onto it, the Jacobian J composed with that projection, rule)
     "symmetric": (_sym, lambda j, x: B.div(B.matmul(j, B.add(B.I, B.call("commutation", x))), B.num(2)),
                   "on Sym(n): sym(G) = (G + Gᵀ) / 2, J P with P = (I + K) / 2"),
-    "diagonal": (lambda g: B.mul(g, B.I), lambda j, x: B.matmul(j, B.call("diag", B.call("vec", B.I))),
+    "diagonal": (lambda g: B.mul(g, B.I), lambda j, x: B.matmul(j, _p_diagonal(x)),
                  "on the diagonal matrices: G ∘ I, J diag(vec(I))"),
     "orthogonal": (
         lambda g, x=None: None,  # filled in with the point below (it needs X)
@@ -344,9 +354,8 @@ def _route_hessian(job: _Job, w: Writer):
 
 
 PROJECTOR = {
-    "symmetric": (lambda x: B.div(B.add(B.I, B.call("commutation", x)), B.num(2)),
-                  "Sym(n): P H P with P = (I + K) / 2"),
-    "diagonal": (lambda x: B.call("diag", B.call("vec", B.I)), "the diagonal matrices: P H P with P = diag(vec(I))"),
+    "symmetric": (_p_symmetric, "Sym(n): P H P with P = (I + K) / 2"),
+    "diagonal": (_p_diagonal, "the diagonal matrices: P H P with P = diag(vec(I))"),
 }
 """The orthogonal projection onto a flat structured space (a Hessian there is P H P)."""
 

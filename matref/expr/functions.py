@@ -375,14 +375,18 @@ def _indexed_any(what):
     return rule
 
 
+def _smaller_gram(a):
+    """A^T A for a tall A, A A^T for a wide one: the symmetric eigenproblem of the singular values."""
+    return a.T @ a if a.shape[0] >= a.shape[1] else a @ a.T
+
+
 def singular_vector(a, i, left):
     """The i-th left or right singular vector (i = 0 for the largest singular value), continued
     analytically: from the symmetric eigenproblem of the smaller Gram matrix, with eigvec's sign
     convention on the vector that comes from it."""
     a = np.asarray(a)
     tall = a.shape[0] >= a.shape[1]
-    gram = a.T @ a if tall else a @ a.T
-    w, vecs = eig_symmetric(gram)
+    w, vecs = eig_symmetric(_smaller_gram(a))
     k = w.size - 1 - i
     v = vecs[:, k:k + 1]
     if left != tall:
@@ -393,15 +397,13 @@ def singular_vector(a, i, left):
 
 def _sigma(a, i):
     a = np.asarray(a)
-    gram = a.T @ a if a.shape[0] >= a.shape[1] else a @ a.T
-    w = eig_symmetric(gram)[0]
+    w = eig_symmetric(_smaller_gram(a))[0]
     return _scalar(np.sqrt(w[w.size - 1 - i]))
 
 
 def _nucnorm(a):
     a = np.asarray(a)
-    gram = a.T @ a if a.shape[0] >= a.shape[1] else a @ a.T
-    return _scalar(np.sum(np.sqrt(eig_symmetric(gram)[0])))
+    return _scalar(np.sum(np.sqrt(eig_symmetric(_smaller_gram(a))[0])))
 
 
 def eig_real(a, left: bool = False):

@@ -145,10 +145,6 @@ def rule_chol(args, params, ctx) -> Bounded:
 
 
 # -- singular values ------------------------------------------------------------------------------
-def _gram(x: np.ndarray) -> np.ndarray:
-    return x.T @ x if x.shape[0] >= x.shape[1] else x @ x.T
-
-
 def _singular_checked(a: Bounded, i: int | None, what: str, ctx, vectors: bool = False):
     s = _singular_values(a.value)
     noise = _perturbation(a)
