@@ -1,7 +1,7 @@
 """Sphinx configuration of the matref handbook: ``sphinx-build -c conf book _build/html``.
 
 The reference pages are generated from the YAML catalog when the build starts (see
-``matref_sphinx.py`` and ``matref/book.py``); every code cell is executed by myst-nb, and a
+``matref_sphinx.py`` and ``matref_pages.py``); every code cell is executed by myst-nb, and a
 failing proof is a warning, so ``-W --keep-going`` turns every wrong formula into a failed build
 that names the identity.
 """

@@ -198,7 +198,7 @@ def identity_record(ident, url: str) -> dict:
     formulas["statement"] = joined(" = ".join(ident.statement.values()))
     structures = rules()["scoring"]["structures"]
     special = sorted({a for names in ident.assumptions.values() for a in names if a in structures})
-    from matref.faces.book import title as shown_title
+    from matref_pages import title as shown_title
 
     # shown as the book shows it (xᵀ, X⁻¹); the words above are normalised from the title as written
     return {"id": ident.id, "aliases": aliases, "title": shown_title(ident.title), "family": ident.family,

@@ -1,6 +1,6 @@
 """Sphinx glue for the matref handbook (loaded by conf.py; the library never imports Sphinx).
 
-- ``config-inited``: write the generated pages (``matref.faces.book``) into ``book/identities/``,
+- ``config-inited``: write the generated pages (``matref_pages.py``) into ``book/identities/``,
   place the jupyter-cache database next to the output folder (created up front, so that
   ``-j 2`` workers do not race to create it), and run kernels over Unix sockets with a profile
   of their own. (Math is typeset at build time by ``matref_katex``.)
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # -- generated pages -------------------------------------------------------------------------------
 def generate_pages(app, config) -> None:
     from matref import MatrefError
-    from matref.faces import book
+    import matref_pages as book
 
     outdir = Path(app.srcdir) / book.GENERATED_DIR
     try:
@@ -232,7 +232,7 @@ class MatrefDomain(Domain):
 # -- what to re-read -------------------------------------------------------------------------------
 def outdated(app, env, added, changed, removed):
     """Pages to re-read although their source did not change."""
-    from matref.faces import book
+    import matref_pages as book
 
     try:
         from myst_nb.sphinx_ import NbMetadataCollector

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from pathlib import Path
 
 import pytest
+
+# The handbook's page generator lives beside the Sphinx configuration, not in the package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "conf"))
 
 SEED = int(os.environ.get("MATREF_TEST_SEED", "20261121"))
 _mutation_totals: dict[str, int] = {}

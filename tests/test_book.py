@@ -17,7 +17,7 @@ import pytest
 from matref.kinds import KINDS
 
 import matref
-from matref.faces import book
+import matref_pages as book
 from matref.data.catalog import DEFAULT_DIR, cited_equations, load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import pytest
 
 import matref
 from matref.engine.explain import EXPLAINERS
-from matref.faces import book
+import matref_pages as book
 from matref.faces.cli import main
 from matref.kinds import KINDS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import matref
-from matref.faces import book
+import matref_pages as book
 from matref.faces.prose_math import leftover, unicode_math
 
 CAT = matref.catalog()

@@ -261,7 +261,7 @@ def test_every_kind_is_served_everywhere(kind):
     import matref
 
     from matref.faces import api
-    from matref.faces import book
+    import matref_pages as book
     from matref.data import jsonschema
     from matref.faces.cli import _parser
 

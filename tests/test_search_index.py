@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from matref.faces import book
+import matref_pages as book
 
 import matref
 

@@ -76,16 +76,16 @@ def _apply(op: str, values) -> int:
     return sum(values) if op == "+" else values[0] * (values[0] + 1) // 2
 
 
-def _atoms(d: Dim):
+def atoms(d: Dim):
     """The variables a resolved dimension depends on, in order."""
     if isinstance(d, Var):
         yield d
     elif isinstance(d, Prod):
         for f in d.factors:
-            yield from _atoms(f)
+            yield from atoms(f)
     elif isinstance(d, Expr):
         for a in d.args:
-            yield from _atoms(a)
+            yield from atoms(a)
 
 
 def evaluate(d: Dim, sizes: dict) -> int:
@@ -202,14 +202,14 @@ class Unifier:
         return True
 
     def _occurs(self, v: Var, d: Dim) -> bool:
-        return isinstance(d, (Prod, Expr)) and any(f is v for f in _atoms(d))
+        return isinstance(d, (Prod, Expr)) and any(f is v for f in atoms(d))
 
     # -- concrete sizes ----------------------------------------------------------------
     def free_vars(self, dims) -> list[Var]:
         """The unresolved variables that the given dimensions depend on, in order."""
         out: dict[int, Var] = {}
         for d in dims:
-            for f in _atoms(self.resolve(d)):
+            for f in atoms(self.resolve(d)):
                 out.setdefault(f.uid, f)
         return list(out.values())
 

@@ -42,6 +42,12 @@ class Func:
     bound: Callable[..., "R.Bounded"] | None = None  # (Bounded args, params, Context) -> Bounded; see rounding
     work: Callable[..., float] | None = None  # (arg shapes, result shape, params) -> flops; None: linear
     exact: Callable[..., object] | None = None  # (sympy, *matrices, *params) -> sympy Matrix; None: no exact rule
+    # numpy source for `matref show --format numpy` (matref.expr.to_python): {0} an argument, {t0} an
+    # argument as an operand of a method or operator, {p0} a parameter; _name( calls a helper of
+    # matref.expr.python_helpers. What it returns: "scalar" (a number), "elementwise" (the
+    # argument's kind: a number stays a number) or "matrix" (a 2-D array).
+    python: str = ""
+    python_form: str = "matrix"
 
 
 def _cubic(factor: float) -> Callable[..., float]:
@@ -722,5 +728,34 @@ _EXACT = {
 }
 for _name, _rule in _EXACT.items():
     FUNCTIONS[_name] = dataclasses.replace(FUNCTIONS[_name], exact=_rule)
+
+# -- numpy source (matref.expr.to_python) ---------------------------------------------------------
+_S, _E = "scalar", "elementwise"
+_PYTHON = {
+    "tr": ("np.trace({0})", _S), "det": ("np.linalg.det({0})", _S),
+    "logdet": ("np.linalg.slogdet({0})[1]", _S), "inv": ("np.linalg.inv({0})", ""),
+    "pinv": ("np.linalg.pinv({0})", ""), "mpow": ("np.linalg.matrix_power({0}, {p0})", ""),
+    "kron": ("np.kron({0}, {1})", ""), "vec": ('{t0}.reshape(-1, 1, order="F")', ""),
+    "diag": ("_diag({0})", ""), "exp": ("np.exp({0})", _E), "log": ("np.log({0})", _E),
+    "sum": ("np.sum({0})", _S), "sin": ("np.sin({0})", _E), "cos": ("np.cos({0})", _E),
+    "tanh": ("np.tanh({0})", _E), "sigmoid": ("(1 / (1 + np.exp(-{t0})))", _E), "sqrt": ("np.sqrt({0})", _E),
+    "softmax": ("_softmax({0})", ""), "logsumexp": ("_logsumexp({0})", _S),
+    "norm": ("np.linalg.norm({0})", _S), "eye": ("np.eye({p0})", ""), "commutation": ("_commutation({0})", ""),
+    "eigval": ("np.linalg.eigvalsh({0})[{p0}]", _S), "eigvec": ("_eigvec({0}, {p0})", ""),
+    "expm": ("_expm({0})", ""), "logm": ("_logm({0})", ""), "sqrtm": ("_sqrtm({0})", ""),
+    "dexpm": ("_dexpm({0}, {1})", ""), "dlogm": ("_dlogm({0}, {1})", ""), "sylvester": ("_sylvester({0}, {1}, {2})", ""),
+    "chol": ("np.linalg.cholesky({0})", ""), "tril": ("np.tril({0})", ""),
+    "sigma": ("np.linalg.svd({0}, compute_uv=False)[{p0}]", _S),
+    "lsv": ("_singular_vector({0}, {p0}, left=True)", ""), "rsv": ("_singular_vector({0}, {p0}, left=False)", ""),
+    "nucnorm": ("np.sum(np.linalg.svd({0}, compute_uv=False))", _S),
+    "eigvalg": ("_eig_real({0})[0][{p0}]", _S), "eigvecr": ("_eig_real({0})[1][:, {p0}:{p0} + 1]", ""),
+    "eigvecl": ("_eig_real({t0}.T)[1][:, {p0}:{p0} + 1]", ""),
+    "abs": ("np.abs({0})", _E), "sign": ("np.sign({0})", _E), "relu": ("np.maximum({0}, 0.0)", _E),
+    "step": ("np.heaviside({0}, 0.0)", _E), "max": ("np.max({0})", _S), "hardmax": ("_hardmax({0})", ""),
+    "block": ("np.block([[{0}, {1}], [{2}, {3}]])", ""), "vech": ("_vech({0})", ""),
+    "duplication": ("_duplication({0})", ""), "elimination": ("_elimination({0})", ""),
+}
+for _name, (_text, _form) in _PYTHON.items():
+    FUNCTIONS[_name] = dataclasses.replace(FUNCTIONS[_name], python=_text, python_form=_form or "matrix")
 
 RESERVED = frozenset(FUNCTIONS) | {"I"}

@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="show one identity in full")
     show.add_argument("id")
-    show.add_argument("--format", choices=("text", "latex", "json"), default="text",
+    show.add_argument("--format", choices=("text", "latex", "numpy", "json"), default="text",
                       help="text (default), latex (the formula, then the other layout as a comment), json")
     show.add_argument("--json", action="store_true", help="the same as --format json")
 
@@ -232,6 +232,11 @@ def cmd_show(args, out) -> int:
         out.write(ident.latex + "\n")
         for layout, tex in list(ident.layouts.items())[1:]:
             out.write(f"% {layout} layout: {tex}\n")
+        return 0
+    if fmt == "numpy":
+        from matref.faces.numpy_source import module_source
+
+        out.write(module_source(ident))
         return 0
     if fmt == "json":
         json.dump(d, out, indent=1)
