@@ -64,11 +64,13 @@ def test_an_identity_displays_itself_in_a_notebook():
     md = ident._repr_markdown_()
     assert md.startswith("**Gradient of") and f"$$\n{ident.latex}\n$$" in md
     assert "numerator layout: $B A$" in md and "`grad = A.T @ B.T`" in md and "mc2012:101" in md
+    assert "- proof: proved by matref on every build; re-run: `matref verify trace.grad_axb`" in md
     assert ident._repr_latex_() == f"$${ident.latex}$$"
     d = ident.to_dict()
     assert d["id"] == ident.id and d["layouts"] == ident.layouts and d["statement"] == ident.statement
     erratum = matref.get("errata.mc2012_92")
     assert "erratum" in erratum._repr_markdown_() and "Corrected:" in erratum._repr_markdown_()
+    assert "- proof: refuted as printed and proved as corrected" in erratum._repr_markdown_()
 
 
 def test_show_prints_latex_or_json(capsys):

@@ -100,9 +100,17 @@ def test_headline_and_html_say_the_verdict_in_one_line(seed):
     html = ok._repr_html_()
     assert html.startswith('<details class="matref-proof matref-proof-ok"><summary>proved · 3 instances')
     assert f'matref.get(&quot;trace.grad_axb&quot;).verify(trials=3, seed={seed})' in html
-    assert "trial 0" in html and "reproduce: matref verify trace.grad_axb" in html  # behind the disclosure
+    # behind the disclosure: a table with the verdict, every trial and the command that reproduces it
+    assert '<table class="matref-report">' in html and "<th>verdict</th><td><b>holds</b>" in html
+    assert html.count('<tr><td>') == 3 and f"<code>matref verify trace.grad_axb" in html
+    assert "counterexample" not in html
     wrong = matref.get("trace.grad_axb").with_statement("grad", "B @ A").verify(trials=3, seed=seed)
-    assert wrong.headline().startswith("FAILED") and "matref-proof-failed" in wrong._repr_html_()
+    line = wrong.headline()
+    assert line.startswith("FAILED") and " > " in line and " ≤ " not in line
+    html = wrong._repr_html_()
+    # a failure is shown open, with its counterexample: the elementwise comparison
+    assert html.startswith('<details class="matref-proof matref-proof-failed" open>')
+    assert "<th>counterexample</th><td><pre>" in html and "claimed" in html and "<b>fails</b>" in html
     erratum = next(i for i in matref.catalog() if i.status == "erratum" and i.corrected is not None)
     line = erratum.verify(trials=3, seed=seed).headline()
     assert line.startswith("erratum confirmed · the printed form fails") and "the corrected form is proved" in line

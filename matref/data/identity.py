@@ -612,6 +612,8 @@ class Identity:
         if self.spec.params:
             lines.append(f"- for {self.params_text}, each value proved")
         lines.append(f"- sources: {esc(', '.join(self.sources))}")
+        lines.append("- proof: " + ("refuted as printed and proved as corrected" if self.corrected is not None
+                                    else "proved") + f" by matref on every build; re-run: `matref verify {self.id}`")
         lines.append("- in matref: " + ", ".join(f"`{r} = {t}`" for r, t in self.statement.items())
                      + (f" with respect to `{self.wrt}`" if self.wrt else ""))
         return "\n".join(lines)

@@ -79,6 +79,11 @@ class Trial:
         return checks.Measurement(self.error, self.tolerance, self.what).ratio
 
 
+# The report's table in a notebook, where the handbook's stylesheet is absent.
+_REPORT_STYLE = ("<style>table.matref-report th, table.matref-report td {text-align: left; vertical-align: top; "
+                 "padding: 0.1em 0.8em 0.1em 0; font-size: 0.9em} table.matref-report pre {margin: 0}</style>")
+
+
 @dataclass(frozen=True)
 class Report:
     """The outcome of :func:`verify`.
@@ -193,24 +198,56 @@ class Report:
             word += f" ({self.reason})"
         if all(t.what == "domain" for t in self.trials):
             return f"{word} · {instances} · seed {self.seed}"
-        return (f"{word} · {instances} · worst relative error {self.worst_error:.1e} ≤ {self.tolerance:.1e}"
+        within = "≤" if self.worst_error <= self.tolerance else ">"
+        return (f"{word} · {instances} · worst relative error {self.worst_error:.1e} {within} {self.tolerance:.1e}"
                 f" · seed {self.seed}")
 
     def _repr_html_(self) -> str:
-        # Notebooks and the handbook: the one-line proof, with every trial behind a disclosure.
+        """Notebooks and the handbook: the proof in one line (verdict, instances, worst error,
+        seed), and a small table behind it (open when the claim fails): verdict, counterexample,
+        every trial, and how to reproduce it."""
         import html
 
+        e = html.escape
         state = "ok" if self.ok else "failed"
         method = ', method="all"' if self.exact is not None else ""
         code = f'matref.get("{self.id}").verify(trials={len(self.trials)}, seed={self.seed}{method})'
         badge = ""
         if self.exact is not None:  # a badge: proved exactly, or why not
             word, cls = ("exact ✓", "exact") if self.exact.ok else ("numeric", "numeric")
-            badge = (f'<span class="matref-badge matref-badge-{cls}" title="{html.escape(self.exact.headline())}">'
+            badge = (f'<span class="matref-badge matref-badge-{cls}" title="{e(self.exact.headline())}">'
                      f'{word}</span> ')
-        return (f'<details class="matref-proof matref-proof-{state}"><summary>{badge}'
-                f'{html.escape(self._numeric_headline() if self.trials else self.headline())}'
-                f'</summary><pre>{html.escape(str(self))}\n  in Python: {html.escape(code)}</pre></details>')
+        rows = [("identity", f"<code>{e(self.id)}</code> ({e(self.kind)})"),
+                ("verdict", f"<b>{e(self.verdict)}</b>" + (f": {e(self.reason)}" if self.reason else "")
+                 + (f" (erratum: {'confirmed' if self.ok else 'NOT confirmed'})" if self.status == "erratum" else ""))]
+        if self.error:
+            rows.append(("error", e(self.error)))
+        if self.trials:
+            rows.append(("worst error", f"{self.worst_error:.2e} (tolerance {self.tolerance:.2e})"))
+        if self.explanation:
+            label = "counterexample to the printed form" if self.status == "erratum" else "counterexample"
+            rows.append((label, f"<pre>{e(self.explanation.strip(chr(10)))}</pre>"))
+        if self.corrected is not None:
+            rows.append(("corrected form", e(self.corrected.summary().split(": ", 1)[1])))
+        if self.exact is not None:
+            rows.append(("exact proof", e(self.exact.headline())))
+        if self.trials:
+            head = "".join(f"<th>{h}</th>" for h in ("trial", "regime", "sizes", "error", "tolerance", "result"))
+            body = "".join(
+                "<tr>" + "".join(f"<td>{x}</td>" for x in (
+                    t.index, e(t.regime), e(", ".join(f"{k} {v}" for k, v in t.sizes.items()) or "-"),
+                    "" if t.what == "domain" else f"{t.error:.1e}", "" if t.what == "domain" else f"{t.tolerance:.1e}",
+                    e(t.verdict if t.verdict != PASS else "ok") + (f": {e(t.reason)}" if t.reason else ""))) + "</tr>"
+                for t in self.trials)
+            rows.append(("trials", f'<table class="matref-trials"><tr>{head}</tr>{body}</table>'))
+        for note in self.notes:
+            rows.append(("note", e(note)))
+        rows += [("seed", str(self.seed)), ("reproduce", f"<code>{e(self.reproduce)}</code>"),
+                 ("in Python", f"<code>{e(code)}</code>")]
+        table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+        return (f'<details class="matref-proof matref-proof-{state}"{"" if self.ok else " open"}><summary>{badge}'
+                f'{e(self._numeric_headline() if self.trials else self.headline())}'
+                f'</summary>{_REPORT_STYLE}<table class="matref-report">{table}</table></details>')
 
     def details(self) -> str:
         """The summary after the verdict word: the reason, trials, worst error, seed."""

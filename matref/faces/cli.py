@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="show one identity in full")
     show.add_argument("id")
     show.add_argument("--format", choices=("text", "latex", "numpy", "json"), default="text",
-                      help="text (default), latex (the formula, then the other layout as a comment), json")
+                      help="text (default), latex (the formula, then the other layout as a comment), numpy (a Python module: a numpy function per side), json")
     show.add_argument("--json", action="store_true", help="the same as --format json")
 
     exp = sub.add_parser("export", help="write the whole catalog as JSON (with --schema: its JSON Schema) or LaTeX")
