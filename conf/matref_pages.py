@@ -23,8 +23,8 @@ True
 from __future__ import annotations
 
 import dataclasses
+import html
 import os
-import functools
 import re
 import zlib
 from pathlib import Path
@@ -331,9 +331,19 @@ def facts(ident: Identity, label: str = "", printed: bool = False) -> list[str]:
     stmt = ", ".join(f"`{role} = {text}`" for role, text in ident.statement.items())
     wrt = f" with respect to `{ident.wrt}`" if ident.wrt else ""
     lines = [other_layout_line(ident)] if not printed else []
+    copy = "" if printed else " " + numpy_button(ident)
     lines += [f"**Symbols{label}:** {symbols_line(ident)}; **conditions:** {cond}.",
-              f"**In matref{label}:** {stmt}{wrt}."]
+              f"**In matref{label}:** {stmt}{wrt}.{copy}"]
     return [line + " \\" for line in lines[:-1]] + lines[-1:]
+
+
+def numpy_button(ident: Identity) -> str:
+    """A button that copies the statement as numpy code (``conf/_static/matref-copy.js`` wires it)."""
+    from matref.faces.numpy_source import statement_source
+
+    code = html.escape(statement_source(ident), quote=True).replace("\n", "&#10;")
+    return (f'<button type="button" class="matref-copy matref-copy-numpy" data-copy="{code}" '
+            f'title="Copy as numpy code" aria-label="Copy {ident.id} as numpy code">numpy</button>')
 
 
 def meta_line(ident: Identity, erratum: bool) -> str:
@@ -620,3 +630,22 @@ def write_pages(outdir: Path | str, cat: Catalog | None = None) -> list[Path]:
     if fingerprint:
         marker.write_text("\n".join([fingerprint, *sorted(wanted)]) + "\n")
     return changed
+
+
+def write_downloads(outdir: Path) -> None:
+    """The whole catalog as JSON (with its JSON Schema) and LaTeX, as ``matref export`` writes it,
+    for the pages' ``{download}`` links; a file is rewritten only when its text changes, so an
+    unchanged catalog rebuilds nothing (and, by the fingerprint of the YAML and the library, is not
+    even loaded)."""
+    from matref.faces import export
+
+    state = outdir / ".downloads-state"
+    fingerprint = source_fingerprint()
+    if state.exists() and state.read_text() == fingerprint and all((outdir / n).exists() for n in export.FILES.values()):
+        return
+    for what, name in export.FILES.items():
+        path = outdir / name
+        text = export.render(what, catalog())
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    state.write_text(fingerprint)

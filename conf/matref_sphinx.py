@@ -47,6 +47,7 @@ def generate_pages(app, config) -> None:
         raise SystemExit(2) from None
     if changed:
         logger.info(f"matref: generated {len(changed)} page(s) in {outdir}")
+    book.write_downloads(outdir)
 
 
 # -- execution cache -------------------------------------------------------------------------------
@@ -321,6 +322,7 @@ def fast_tables(app, pagename, templatename, context, doctree) -> None:
 
 def setup(app):
     app.connect("config-inited", generate_pages, priority=400)
+    app.add_js_file("matref-copy.js")
     app.connect("config-inited", setup_cache, priority=600)
     app.connect("config-inited", setup_kernels, priority=600)
     app.add_node(identity_marker)

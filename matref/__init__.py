@@ -19,7 +19,9 @@ from matref.data.catalog import Catalog, Family, catalog, get
 from matref.errors import CatalogError, ExprError, MatrefError, ShapeError
 from matref.data.identity import Identity
 from matref.engine.verify import Report, verify
+from matref.faces.numpy_source import module_source as numpy_source
 
-__all__ = ["catalog", "get", "check", "derive", "Derivation", "verify", "Catalog", "Family", "Identity", "Report",
+__all__ = ["catalog", "get", "check", "derive", "Derivation", "verify", "numpy_source", "Catalog", "Family", "Identity",
+           "Report",
            "MatrefError", "CatalogError", "ExprError", "ShapeError"]
 __version__ = "0.1.0"

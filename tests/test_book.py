@@ -145,6 +145,38 @@ def test_quick_reference_has_jump_links_and_a_filter():
         assert f'<option value="{fam.name}">' in page
 
 
+def test_every_entry_has_a_numpy_button_with_its_statement_as_numpy_code():
+    import html
+    import re
+
+    from matref.faces.numpy_source import statement_source
+
+    for family in CAT.families:
+        page = book.family_page(family, CAT)
+        copied = [html.unescape(m) for m in re.findall(r'class="matref-copy matref-copy-numpy" data-copy="([^"]*)"', page)]
+        assert len(copied) == len(family), family.name
+        for ident, text in zip(family, copied):
+            assert text == statement_source(ident), ident.id
+            assert "<" not in text.split("\n", 1)[0] and "matref" not in text.split("\n", 1)[0]
+
+
+def test_the_exports_are_written_beside_the_pages_and_validate(tmp_path):
+    import json
+
+    from matref.faces import export
+    from test_jsonschema import _validate
+
+    book.write_downloads(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == sorted(export.FILES.values())
+    doc = json.loads((tmp_path / export.FILES["json"]).read_text())
+    assert not _validate(doc, json.loads((tmp_path / export.FILES["schema"]).read_text()))
+    assert doc["count"] == len(CAT)
+    assert (tmp_path / export.FILES["latex"]).read_text().startswith("\\documentclass")
+    before = (tmp_path / export.FILES["json"]).stat().st_mtime_ns
+    book.write_downloads(tmp_path)  # unchanged: not rewritten (no rebuild of the pages that link it)
+    assert (tmp_path / export.FILES["json"]).stat().st_mtime_ns == before
+
+
 def test_table_math_removes_bare_pipes():
     tex = CAT.get("determinant.grad_logdet").latex
     assert "|" in tex and "|" not in book.table_math(tex)

@@ -110,6 +110,58 @@ def test_quick_reference_filter_by_family_assumption_and_text(browser, server):
         pg.close()
 
 
+def test_copy_buttons_copy_a_formulas_latex_and_an_entrys_numpy_code(browser, server):
+    from matref.faces.numpy_source import statement_source
+
+    family = matref.catalog().family("trace")
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    pg = context.new_page()
+    try:
+        pg.goto(f"{server.base}/identities/trace.html", wait_until="load")
+        displays = pg.locator("div.math").count()
+        assert displays >= len(family) and pg.locator("div.math > button.matref-copy-tex").count() == displays
+        assert pg.locator("button.matref-copy-numpy").count() == len(family)
+        section = pg.locator('section[id="trace.grad_axb"]')
+        section.locator("div.math").first.hover()
+        section.locator("button.matref-copy-tex").first.click()
+        assert pg.evaluate("navigator.clipboard.readText()") == matref.get("trace.grad_axb").latex
+        section.locator("button.matref-copy-numpy").click()
+        copied = pg.evaluate("navigator.clipboard.readText()")
+        assert copied == statement_source(matref.get("trace.grad_axb"))
+        namespace = {}
+        exec(copied.replace("import numpy as np", "import numpy as np\nA = X = B = np.eye(3)"), namespace)
+        assert namespace["f"] == 3.0
+        # the quick reference's formulas carry their TeX as a label: they get buttons too
+        pg.goto(f"{server.base}/identities/quick-reference.html", wait_until="load")
+        assert pg.locator("button.matref-copy-tex").count() >= len(matref.catalog())
+    finally:
+        context.close()
+
+
+def test_the_notebook_page_shows_an_identity_a_report_and_offers_the_exports(browser, server):
+    import json
+
+    pg = browser.new_page(viewport={"width": 1280, "height": 1400})
+    try:
+        pg.goto(f"{server.base}/notebook.html", wait_until="load")
+        assert pg.locator("table.matref-report").count() == 2  # a proof that holds and one that fails
+        failed = pg.locator("details.matref-proof-failed")
+        assert failed.count() == 1 and failed.get_attribute("open") is not None
+        assert "counterexample" in failed.inner_text()
+        assert pg.locator("details.matref-proof-ok").count() == 1
+        links = pg.eval_on_selector_all("a.download", "as => as.map(a => a.getAttribute('href'))")
+        names = sorted(link.rsplit("/", 1)[-1] for link in links)
+        assert names == ["matref-catalog.json", "matref-catalog.schema.json", "matref-catalog.tex", "notebook.ipynb"]
+        catalog = json.loads(pg.request.get(f"{server.base}/" + next(x for x in links if x.endswith("catalog.json"))).text())
+        assert catalog["count"] == len(matref.catalog())
+        shots = ROOT / "_build" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(shots / "notebook-1280.png"), full_page=True)
+    finally:
+        pg.close()
+
+
 def test_screenshots_for_a_human_look(browser, server):
     shots = ROOT / "_build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)

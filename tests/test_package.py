@@ -51,6 +51,8 @@ def test_the_wheel_carries_its_licence_types_and_data(installed):
     assert any(n.endswith("licenses/LICENSE") for n in names), names[-10:]
     assert "matref/py.typed" in names
     assert "matref/identities/trace.yaml" in names and "matref/data/coverage.yaml" in names
+    # the handbook's page generator is not runtime code: it stays beside the Sphinx configuration
+    assert not any("book" in n or "matref_pages" in n for n in names), [n for n in names if "book" in n]
     meta = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "License-Expression: MIT" in meta and "Requires-Dist: sympy" in meta  # only as an extra
     assert all("extra ==" in line for line in meta.splitlines() if line.startswith("Requires-Dist: sympy"))
@@ -66,6 +68,12 @@ def test_it_installs_without_sympy_and_works_outside_the_repository(installed):
     assert check.stdout.startswith("holds")
     exact = _run(matref_cli, "verify", "trace.grad_axb", "--method", "exact", cwd=tmp, check=False)
     assert exact.returncode == 2 and "pip install 'matref[exact]'" in exact.stderr and "Traceback" not in exact.stderr
+    # an identity as a module that needs numpy only, run in the installed venv
+    module = _run(matref_cli, "show", "determinant.grad_logdet", "--format", "numpy", cwd=tmp).stdout
+    (tmp / "grad_logdet.py").write_text(module)
+    ran = _run(py, "-c", "import sys; sys.modules['matref'] = None; import numpy as np, grad_logdet as g; "
+               "X = np.diag([1.0, 2.0, 4.0]); print(g.f(X), np.diag(g.grad(X)).tolist())", cwd=tmp)
+    assert ran.stdout.split() == ["2.0794415416798357", "[1.0,", "0.5,", "0.25]"], ran.stdout
     start = time.perf_counter()
     _run(py, "-c", "import matref; matref.get('trace.grad_axb')", cwd=tmp)
     seconds = time.perf_counter() - start

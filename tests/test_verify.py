@@ -102,7 +102,7 @@ def test_headline_and_html_say_the_verdict_in_one_line(seed):
     assert f'matref.get(&quot;trace.grad_axb&quot;).verify(trials=3, seed={seed})' in html
     # behind the disclosure: a table with the verdict, every trial and the command that reproduces it
     assert '<table class="matref-report">' in html and "<th>verdict</th><td><b>holds</b>" in html
-    assert html.count('<tr><td>') == 3 and f"<code>matref verify trace.grad_axb" in html
+    assert html.count('<tr><td>') == 3 and "<code>matref verify trace.grad_axb" in html
     assert "counterexample" not in html
     wrong = matref.get("trace.grad_axb").with_statement("grad", "B @ A").verify(trials=3, seed=seed)
     line = wrong.headline()

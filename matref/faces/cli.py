@@ -189,12 +189,7 @@ def cmd_export(args, out) -> int:
     import matref
     from matref.faces import export
 
-    if args.schema:
-        text = json.dumps(export.EXPORT_SCHEMA, indent=1) + "\n"
-    elif args.format == "json":
-        text = json.dumps(export.to_json(matref.catalog()), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
-    else:
-        text = export.to_latex(matref.catalog())
+    text = export.render("schema" if args.schema else args.format, matref.catalog())
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as f:

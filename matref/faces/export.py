@@ -108,3 +108,19 @@ def to_latex(cat) -> str:
             out.append("")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
+
+
+FILES = {"json": "matref-catalog.json", "schema": "matref-catalog.schema.json", "latex": "matref-catalog.tex"}
+"""The file name of each export (the handbook offers the three as downloads)."""
+
+
+def render(what: str, cat) -> str:
+    """The text of one export: ``"json"`` (the catalog), ``"schema"`` (its JSON Schema) or
+    ``"latex"`` (a standalone document), as ``matref export`` writes it."""
+    import json
+
+    if what == "schema":
+        return json.dumps(EXPORT_SCHEMA, indent=1) + "\n"
+    if what == "json":
+        return json.dumps(to_json(cat), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    return to_latex(cat)

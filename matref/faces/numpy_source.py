@@ -10,6 +10,8 @@ evaluation.
 
 from __future__ import annotations
 
+import dataclasses
+
 from matref.errors import MatrefError
 from matref.expr import python_helpers
 from matref.expr import nodes as N
@@ -48,41 +50,22 @@ def _shape_text(scope, name: str) -> str:
     return _shape_of(scope, scope.shape_of_symbol(name))
 
 
-def module_source(ident) -> str:
-    """A self-contained Python module with a numpy function for each side of ``ident``.
+@dataclasses.dataclass
+class _Printed:
+    """The pieces of an identity's numpy functions."""
 
-    Both functions take the identity's symbols as arguments (a 1x1 symbol as a number, a vector
-    as a column or a 1-D array, anything else as a 2-D array); a function with an integer
-    parameter takes it last. For an erratum, the corrected form is printed.
+    shown: object  # the identity printed (an erratum's corrected form)
+    typed: dict
+    scope: object
+    bodies: dict
+    arguments: list
+    params: list
+    free_sizes: list
+    numbers: set
+    constants: list
 
-    Parameters
-    ----------
-    ident : Identity
-        A catalog entry (or an identity built by :func:`matref.check`).
 
-    Returns
-    -------
-    str
-        Python source that imports numpy only.
-
-    Raises
-    ------
-    MatrefError
-        When an expression uses a size that cannot be read from the arguments.
-
-    Examples
-    --------
-    >>> import matref
-    >>> text = module_source(matref.get("trace.grad_axb"))
-    >>> namespace = {}
-    >>> exec(text, namespace)
-    >>> import numpy as np
-    >>> A, X, B = np.eye(2), np.ones((2, 2)), 2 * np.eye(2)
-    >>> float(namespace["f"](A, X, B)), namespace["grad"](A, X, B).tolist()
-    (4.0, [[2.0, 0.0], [0.0, 2.0]])
-    """
-    import matref
-
+def _printed(ident) -> _Printed:
     shown = ident.corrected if getattr(ident, "corrected", None) is not None else ident
     typed, scope = shown._render
     params = [name for name, _ in shown.spec.params]
@@ -118,6 +101,83 @@ def module_source(ident) -> str:
     except Unprintable as e:
         raise MatrefError(f"{ident.id}: no numpy function: {e}") from None
 
+    return _Printed(shown, typed, scope, bodies, arguments, params, free_sizes, numbers, constants)
+
+
+def statement_source(ident) -> str:
+    """The two sides as numpy assignments (what the handbook's "numpy" button copies): numpy
+    only, vectors as columns, with the helper functions the expressions call.
+
+    Parameters
+    ----------
+    ident : Identity
+        A catalog entry.
+
+    Returns
+    -------
+    str
+        ``import numpy as np`` and one line per side, e.g. ``grad = A.T @ B.T``.
+
+    Examples
+    --------
+    >>> import matref
+    >>> print(statement_source(matref.get("trace.grad_axb")))
+    import numpy as np
+    # trace.grad_axb, as functions with docstrings: matref show trace.grad_axb --format numpy
+    f = np.trace(A @ X @ B)
+    grad = A.T @ B.T
+    """
+    p = _printed(ident)
+    helpers = python_helpers.needed("\n".join(b.text for b in p.bodies.values()))
+    out = ["import numpy as np"] + ([python_helpers.source(helpers), ""] if helpers else [])
+    out.append(f"# {ident.id}, as functions with docstrings: matref show {ident.id} --format numpy")
+    out += [c.strip() for c in p.constants]
+    out += [f"{role} = {body.text}" for role, body in p.bodies.items()]
+    return "\n".join(out)
+
+
+def module_source(ident) -> str:
+    """A self-contained Python module with a numpy function for each side of ``ident``
+    (``matref.numpy_source``; ``matref show ID --format numpy``).
+
+    Both functions take the identity's symbols as arguments (a 1x1 symbol as a number, a vector
+    as a column or a 1-D array, anything else as a 2-D array); a function with an integer
+    parameter takes it last. For an erratum, the corrected form is printed.
+
+    Parameters
+    ----------
+    ident : Identity or str
+        A catalog entry, or its id.
+
+    Returns
+    -------
+    str
+        Python source that imports numpy only.
+
+    Raises
+    ------
+    MatrefError
+        When an expression uses a size that cannot be read from the arguments.
+
+    Examples
+    --------
+    >>> import matref
+    >>> text = module_source(matref.get("trace.grad_axb"))
+    >>> namespace = {}
+    >>> exec(text, namespace)
+    >>> import numpy as np
+    >>> A, X, B = np.eye(2), np.ones((2, 2)), 2 * np.eye(2)
+    >>> float(namespace["f"](A, X, B)), namespace["grad"](A, X, B).tolist()
+    (4.0, [[2.0, 0.0], [0.0, 2.0]])
+    """
+    import matref
+
+    if isinstance(ident, str):
+        ident = matref.get(ident)
+    p = _printed(ident)
+    shown, typed, scope, bodies, arguments = p.shown, p.typed, p.scope, p.bodies, p.arguments
+    params, free_sizes, numbers, constants = p.params, p.free_sizes, p.numbers, p.constants
+    u = scope.unifier
     columns = [n for n in arguments if n not in numbers and u.is_one(scope.shape_of_symbol(n)[1])]
     words = _docs(shown)
     words.update({name: "int; the size of I" for name in free_sizes})
