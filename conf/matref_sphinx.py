@@ -255,7 +255,7 @@ def outdated(app, env, added, changed, removed):
             continue
         path = Path(env.doc2path(docname))
         text = path.read_text(encoding="utf-8") if path.exists() else ""
-        if "{code-cell}" not in text:
+        if "{code-cell}" not in text and '"cell_type": "code"' not in text:  # a MyST or an .ipynb notebook
             continue
         state = book.text_state(text)
         if states.get(docname) != state:

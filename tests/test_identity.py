@@ -63,7 +63,8 @@ def test_an_identity_displays_itself_in_a_notebook():
     ident = matref.get("trace.grad_axb")
     md = ident._repr_markdown_()
     assert md.startswith("**Gradient of") and f"$$\n{ident.latex}\n$$" in md
-    assert "numerator layout: $B A$" in md and "`grad = A.T @ B.T`" in md and "mc2012:101" in md
+    assert "numerator layout: $B A$" in md and "`grad = A.T @ B.T`" in md
+    assert "[Matrix Cookbook (2012), eq. (101)](https://" in md
     assert "- proof: proved by matref on every build; re-run: `matref verify trace.grad_axb`" in md
     assert ident._repr_latex_() == f"$${ident.latex}$$"
     d = ident.to_dict()

@@ -6,7 +6,7 @@ import pytest
 
 import matref
 import matref_pages as book
-from matref.faces.prose_math import leftover, unicode_math
+from matref.data.prose_math import leftover, unicode_math
 
 CAT = matref.catalog()
 

@@ -611,7 +611,10 @@ class Identity:
         lines.append(f"- conditions: {'; '.join(conds) or 'none'}")
         if self.spec.params:
             lines.append(f"- for {self.params_text}, each value proved")
-        lines.append(f"- sources: {esc(', '.join(self.sources))}")
+        from matref.data.sources import source_link, source_text
+
+        cited = [(esc(source_text(x)), source_link(x)) for x in self.sources]
+        lines.append("- sources: " + "; ".join(f"[{text}]({url})" if url else text for text, url in cited))
         lines.append("- proof: " + ("refuted as printed and proved as corrected" if self.corrected is not None
                                     else "proved") + f" by matref on every build; re-run: `matref verify {self.id}`")
         lines.append("- in matref: " + ", ".join(f"`{r} = {t}`" for r, t in self.statement.items())

@@ -22,14 +22,7 @@ derivative oracles of :mod:`matref.engine.oracle` need:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-
-_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
-           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
-_THETA13 = 5.371920351148152
 
 
 def expm(a: np.ndarray) -> np.ndarray:
@@ -41,14 +34,17 @@ def expm(a: np.ndarray) -> np.ndarray:
     >>> float(np.round(expm(np.array([[0.0, 1.0], [0.0, 0.0]]))[0, 1], 12))
     1.0
     """
+    b = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+         129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+         40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+    theta13 = 5.371920351148152
     a = np.asarray(a)
     n = a.shape[0]
     # The number of squarings depends on the real part's norm only, so that a complex step
     # (an imaginary part of 1e-20) takes the same branch as the real point.
     norm1 = float(np.max(np.sum(np.abs(a.real), axis=0))) if n else 0.0
-    s = max(0, int(math.ceil(math.log2(norm1 / _THETA13)))) if norm1 > _THETA13 else 0
+    s = max(0, int(np.ceil(np.log2(norm1 / theta13)))) if norm1 > theta13 else 0
     a = a / (2.0 ** s)
-    b = _PADE13
     ident = np.eye(n, dtype=a.dtype)
     a2 = a @ a
     a4 = a2 @ a2

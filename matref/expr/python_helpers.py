@@ -9,16 +9,14 @@ eigenvectors, column-major ``vec``), which ``tests/test_to_python.py`` checks on
 
 from __future__ import annotations
 
+import inspect
 import re
+import textwrap
+
+from matref.expr import functions as F
+from matref.expr import matfun as M
 
 HELPERS: dict[str, str] = {
-    "_diag": '''
-def _diag(a):
-    """diag of the language: a vector to a diagonal matrix, a square matrix to its diagonal (a column)."""
-    if 1 in a.shape:
-        return np.diagflat(a)
-    return np.diag(a).reshape(-1, 1)
-''',
     "_softmax": '''
 def _softmax(a):
     """Softmax of each column."""
@@ -30,22 +28,6 @@ def _logsumexp(a):
     """log(sum(exp(a))) over all entries, shifted by the largest entry so that exp cannot overflow."""
     m = np.max(a)
     return m + np.log(np.sum(np.exp(a - m)))
-''',
-    "_commutation": '''
-def _commutation(a):
-    """The commutation matrix K with K vec(A) = vec(A.T), for A of the shape of a."""
-    m, n = a.shape
-    k = np.zeros((m * n, m * n))
-    for i in range(m):
-        for j in range(n):
-            k[i * n + j, j * m + i] = 1.0
-    return k
-''',
-    "_eigvec_sign": '''
-def _eigvec_sign(v):
-    """Eigenvectors with their largest component (in absolute value) positive."""
-    idx = np.argmax(np.abs(v), axis=0)
-    return v * np.sign(v[idx, np.arange(v.shape[1])])
 ''',
     "_eigvec": '''
 def _eigvec(a, i):
@@ -71,26 +53,6 @@ def _singular_vector(a, i, left):
     if left != tall:
         return v
     return (a @ v if tall else a.T @ v) / s[i]
-''',
-    "_expm": '''
-def _expm(a):
-    """The matrix exponential: scaling and squaring with the [13/13] Pade approximant (Higham 2005)."""
-    b = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-         129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
-         40840800.0, 960960.0, 16380.0, 182.0, 1.0)
-    norm1 = np.max(np.sum(np.abs(a), axis=0)) if a.size else 0.0
-    s = max(0, int(np.ceil(np.log2(norm1 / 5.371920351148152)))) if norm1 > 5.371920351148152 else 0
-    a = a / 2.0 ** s
-    ident = np.eye(a.shape[0])
-    a2 = a @ a
-    a4 = a2 @ a2
-    a6 = a4 @ a2
-    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * ident)
-    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * ident
-    r = np.linalg.solve(v - u, v + u)
-    for _ in range(s):
-        r = r @ r
-    return r
 ''',
     "_dexpm": '''
 def _dexpm(a, e):
@@ -134,42 +96,14 @@ def _sylvester(a, b, c):
     inner = (np.linalg.solve(va, c) @ vb) / (wa[:, None] + wb[None, :])
     return (va @ inner @ np.linalg.inv(vb)).real
 ''',
-    "_hardmax": '''
-def _hardmax(a):
-    """One-hot of the largest entry (the gradient of max)."""
-    out = np.zeros(np.shape(a))
-    out.reshape(-1)[np.argmax(a)] = 1.0
-    return out
-''',
-    "_tri_pairs": '''
-def _tri_pairs(n):
-    """(i, j) with i >= j, column by column: the order of vech."""
-    return [(i, j) for j in range(n) for i in range(j, n)]
-''',
-    "_vech": '''
-def _vech(a):
-    """Half-vectorisation: the lower triangle (diagonal included), column by column, as a column."""
-    return np.array([a[i, j] for i, j in _tri_pairs(a.shape[0])]).reshape(-1, 1)
-''',
-    "_duplication": '''
-def _duplication(a):
-    """The duplication matrix D with D vech(S) = vec(S) for symmetric S of the size of a."""
-    n = a.shape[0]
-    d = np.zeros((n * n, n * (n + 1) // 2))
-    for k, (i, j) in enumerate(_tri_pairs(n)):
-        d[j * n + i, k] = d[i * n + j, k] = 1.0
-    return d
-''',
-    "_elimination": '''
-def _elimination(a):
-    """The elimination matrix L with L vec(A) = vech(A) for A of the size of a."""
-    n = a.shape[0]
-    e = np.zeros((n * (n + 1) // 2, n * n))
-    for k, (i, j) in enumerate(_tri_pairs(n)):
-        e[k, j * n + i] = 1.0
-    return e
-''',
 }
+
+# Where the language's own implementation is already plain numpy (and self-contained: expm keeps its
+# constants inside), the printed helper is its source, renamed.
+for _name, _fn in {"_diag": F._diag, "_commutation": F._commutation, "_eigvec_sign": F._eigvec_sign,
+                   "_hardmax": F.hardmax, "_tri_pairs": F._tri_pairs, "_vech": F._vech,
+                   "_duplication": F._duplication, "_elimination": F._elimination, "_expm": M.expm}.items():
+    HELPERS[_name] = "\n" + re.sub(rf"(?<![\w.]){_fn.__name__}\(", f"{_name}(", textwrap.dedent(inspect.getsource(_fn)))
 
 _CALLED = re.compile(r"\b(_[a-z_0-9]+)\(")
 
@@ -194,4 +128,4 @@ def needed(text: str) -> list[str]:
 
 def source(names: list[str]) -> str:
     """The definitions of ``names``, separated as a module's functions are."""
-    return "\n\n".join(HELPERS[n].strip("\n") for n in names)
+    return "\n\n\n".join(HELPERS[n].strip("\n") for n in names)

@@ -15,10 +15,10 @@ import dataclasses
 from matref.errors import MatrefError
 from matref.expr import python_helpers
 from matref.expr import nodes as N
-from matref.expr.dims import Var, atoms, show_dim
+from matref.expr.dims import Var, atoms
 from matref.expr.to_python import ARRAY, Unprintable, dim_source, to_python
-from matref.faces.prose_math import unicode_math
-from matref.faces.sources import source_text
+from matref.data.prose_math import unicode_math
+from matref.data.sources import source_text
 from matref.kinds import KINDS
 
 _RESERVED = frozenset({"np", "sum", "range"})
@@ -41,13 +41,31 @@ def _describe_role(ident, role: str) -> str:
     return f"The {kind.noun} of {first} with respect to {wrt}{direction}: {shape}{layout}."
 
 
-def _shape_of(scope, shape) -> str:
-    r, c = shape
-    return f"({show_dim(scope.unifier, r)}, {show_dim(scope.unifier, c)})"
+def _dim_names(ident, scope) -> dict:
+    """A name for every size of the symbols: the declared one (``p`` of ``p x m``), else a free
+    letter, so that docstrings say ``(n, n)`` rather than ``(rows(X), rows(X))``."""
+    u = scope.unifier
+    taken = set(ident.names) | {name for name, _ in ident.spec.params}
+    found = [v for name in ident.names for d in scope.shape_of_symbol(name) for v in atoms(u.resolve(d))]
+    names: dict = {}
+    for v in found:
+        if v not in names and v.name.isidentifier() and v.name not in taken:
+            names[v] = v.name
+            taken.add(v.name)
+    letters = iter(c for c in "nmpqrsklabcdefghij" if c not in taken)
+    for v in found:
+        if v not in names:
+            names[v] = next(letters, v.name)
+    return names
 
 
-def _shape_text(scope, name: str) -> str:
-    return _shape_of(scope, scope.shape_of_symbol(name))
+def _shape_of(scope, shape, names: dict) -> str:
+    r, c = (dim_source(scope.unifier.resolve(d), names) for d in shape)
+    return f"({r}, {c})"
+
+
+def _shape_text(scope, name: str, names: dict) -> str:
+    return _shape_of(scope, scope.shape_of_symbol(name), names)
 
 
 @dataclasses.dataclass
@@ -203,7 +221,7 @@ def module_source(ident) -> str:
             lines += [f"    {name} : {words.get(name, 'array')}"]
         number = body.form != ARRAY or u.is_scalar(typed[role].shape)
         lines += ["", "    Returns", "    -------",
-                  "    float" if number else f"    ndarray, shape {_shape_of(scope, typed[role].shape)}"]
+                  "    float" if number else f"    ndarray, shape {_shape_of(scope, typed[role].shape, words['_dims'])}"]
         lines += words["_notes"] + ['    """']
         lines += [f"    {n} = np.reshape({n}, (-1, 1))  # a column" for n in columns + ([shown.direction] if
                                                                                        extra and shown.direction in columns else [])]
@@ -220,21 +238,22 @@ def _docs(ident) -> dict:
     """The Parameters lines (shape and assumptions of each symbol) and the Notes of the docstrings."""
     typed, scope = ident._render
     u = scope.unifier
-    out: dict = {}
+    dims = _dim_names(ident, scope)
+    out: dict = {"_dims": dims}
     for s in ident.spec.symbols:
         if s.name not in ident.names:
             continue
         if u.is_scalar(scope.shape_of_symbol(s.name)):
             text = "float"
         else:
-            text = f"ndarray, shape {_shape_text(scope, s.name)}"
+            text = f"ndarray, shape {_shape_text(scope, s.name, dims)}"
         props = ", ".join(s.assume)
         out[s.name] = text + (f"; {props}" if props else "") + (f"; {s.doc}" if s.doc else "")
     for name in ident.names:
         out.setdefault(name, "float" if u.is_scalar(scope.shape_of_symbol(name))
-                       else f"ndarray, shape {_shape_text(scope, name)}")
+                       else f"ndarray, shape {_shape_text(scope, name, dims)}")
     if ident.direction:
-        out[ident.direction] = f"ndarray, shape {_shape_text(scope, ident.wrt)}; the direction (the differential of {ident.wrt})"
+        out[ident.direction] = f"ndarray, shape {_shape_text(scope, ident.wrt, dims)}; the direction (the differential of {ident.wrt})"
     for name, values in ident.spec.params:
         out[name] = f"int; proved for {name} = {', '.join(map(str, values))}"
     notes = []

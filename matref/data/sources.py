@@ -7,9 +7,9 @@ import functools
 import re
 from pathlib import Path
 
-from matref.faces.prose_math import unicode_math
+from matref.data.prose_math import unicode_math
 
-SOURCES_FILE = Path(__file__).resolve().parent.parent / "data" / "sources.yaml"
+SOURCES_FILE = Path(__file__).resolve().parent / "sources.yaml"
 _MC = re.compile(r"mc2012:(\d+)([a-z]?)\Z")
 
 
