@@ -152,9 +152,14 @@ def test_the_notebook_page_shows_an_identity_a_report_and_offers_the_exports(bro
         assert pg.locator("details.matref-proof-ok").count() == 1
         links = pg.eval_on_selector_all("a.download", "as => as.map(a => a.getAttribute('href'))")
         names = sorted(link.rsplit("/", 1)[-1] for link in links)
-        assert names == ["matref-catalog.json", "matref-catalog.schema.json", "matref-catalog.tex", "notebook.ipynb"]
+        assert names == ["matref-catalog.json", "matref-catalog.schema.json", "matref-catalog.tex"]
         catalog = json.loads(pg.request.get(f"{server.base}/" + next(x for x in links if x.endswith("catalog.json"))).text())
         assert catalog["count"] == len(matref.catalog())
+        schema = json.loads(pg.request.get(f"{server.base}/" + next(x for x in links if x.endswith("schema.json"))).text())
+        assert schema["title"] == "matref catalog export"
+        # the notebook itself, as Jupyter opens it
+        notebook = pg.request.get(f"{server.base}/" + pg.get_attribute("a[download][href$='notebook.ipynb']", "href"))
+        assert json.loads(notebook.text())["nbformat"] == 4
         shots = ROOT / "_build" / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(shots / "notebook-1280.png"), full_page=True)

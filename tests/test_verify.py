@@ -101,7 +101,7 @@ def test_headline_and_html_say_the_verdict_in_one_line(seed):
     assert html.startswith('<details class="matref-proof matref-proof-ok"><summary>proved · 3 instances')
     assert f'matref.get(&quot;trace.grad_axb&quot;).verify(trials=3, seed={seed})' in html
     # behind the disclosure: a table with the verdict, every trial and the command that reproduces it
-    assert '<table class="matref-report">' in html and "<th>verdict</th><td><b>holds</b>" in html
+    assert '<table class="matref-report">' in html and "<th>verdict</th><td><b class=\"matref-holds\">holds</b>" in html
     assert html.count('<tr><td>') == 3 and "<code>matref verify trace.grad_axb" in html
     assert "counterexample" not in html
     wrong = matref.get("trace.grad_axb").with_statement("grad", "B @ A").verify(trials=3, seed=seed)
@@ -110,7 +110,14 @@ def test_headline_and_html_say_the_verdict_in_one_line(seed):
     html = wrong._repr_html_()
     # a failure is shown open, with its counterexample: the elementwise comparison
     assert html.startswith('<details class="matref-proof matref-proof-failed" open>')
-    assert "<th>counterexample</th><td><pre>" in html and "claimed" in html and "<b>fails</b>" in html
+    assert "<th>counterexample (re-checked entry by entry at a small size)</th><td><pre>" in html and "claimed" in html
+    assert '<b class="matref-fails">fails</b>' in html
+    # a claim typed by a user: its diagnosis, and no Python call naming a catalog entry it is not
+    typed = matref.check(f="x.T @ A @ x", wrt="x", grad="2 * A @ x", seed=seed)
+    html = typed._repr_html_()
+    assert typed.extra["diagnosis"]["name"] == "needs symmetric"
+    assert "<th>diagnosis</th><td>correct only if A is symmetric (needs symmetric)</td>" in html
+    assert "in Python" not in html and "<th>claim</th>" in html and "<code>matref check " in html
     erratum = next(i for i in matref.catalog() if i.status == "erratum" and i.corrected is not None)
     line = erratum.verify(trials=3, seed=seed).headline()
     assert line.startswith("erratum confirmed · the printed form fails") and "the corrected form is proved" in line

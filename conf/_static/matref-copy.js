@@ -7,7 +7,7 @@
     const annotation = box.querySelector('annotation[encoding="application/x-tex"]');
     if (annotation) return annotation.textContent;
     const labelled = box.querySelector('[role="math"][aria-label]');
-    return labelled ? labelled.getAttribute("aria-label") : null;
+    return labelled ? labelled.getAttribute("aria-label").replace(/^\\displaystyle\s*/, "") : null;
   }
   function fallbackCopy(text) {
     // file:// pages and older browsers have no asynchronous clipboard
@@ -35,19 +35,30 @@
       done(fallbackCopy(text));
     }
   }
+  function texButton(tex) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "matref-copy matref-copy-tex";
+    button.textContent = "TeX";
+    button.title = "Copy the LaTeX of this formula";
+    button.setAttribute("aria-label", "Copy the LaTeX of this formula");
+    button.dataset.copy = tex.trim();
+    return button;
+  }
   function setup() {
     for (const box of document.querySelectorAll("div.math")) {
       const tex = texOf(box);
       if (!tex) continue;
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "matref-copy matref-copy-tex";
-      button.textContent = "TeX";
-      button.title = "Copy the LaTeX of this formula";
-      button.setAttribute("aria-label", "Copy the LaTeX of this formula");
-      button.dataset.copy = tex.trim();
       box.classList.add("matref-copyable");
-      box.appendChild(button);
+      box.appendChild(texButton(tex));
+    }
+    // the quick reference: a button in each cell that holds a formula (shown when the row is hovered)
+    for (const cell of document.querySelectorAll(".matref-quickref td")) {
+      const box = cell.querySelector("span.math");
+      const tex = box && texOf(box);
+      if (!tex) continue;
+      cell.classList.add("matref-copycell");
+      box.after(texButton(tex));
     }
     document.addEventListener("click", (event) => {
       const button = event.target.closest("button.matref-copy[data-copy]");

@@ -80,8 +80,17 @@ class Trial:
 
 
 # The report's table in a notebook, where the handbook's stylesheet is absent.
-_REPORT_STYLE = ("<style>table.matref-report th, table.matref-report td {text-align: left; vertical-align: top; "
-                 "padding: 0.1em 0.8em 0.1em 0; font-size: 0.9em} table.matref-report pre {margin: 0}</style>")
+_REPORT_STYLE = (
+    "<style>"
+    # doubled classes: JupyterLab right-aligns and stripes table cells with a more specific rule
+    "table.matref-report.matref-report {margin: 0.3em 0 0; border-collapse: collapse; font-size: 0.95em}"
+    "table.matref-report.matref-report :is(th, td, tr) {text-align: left; vertical-align: top; background: none;"
+    " padding: 0.1em 0.9em 0.1em 0; border: none}"
+    "table.matref-report.matref-report table {margin: 0; border-collapse: collapse}"
+    "table.matref-report.matref-report pre {text-align: left; margin: 0; padding: 0.3em 0.5em}"
+    "details.matref-proof > summary {cursor: pointer}"
+    "table.matref-report b.matref-fails {color: #b00020} table.matref-report b.matref-holds {color: #2a7d2a}"
+    "</style>")
 
 
 @dataclass(frozen=True)
@@ -217,8 +226,10 @@ class Report:
             word, cls = ("exact ✓", "exact") if self.exact.ok else ("numeric", "numeric")
             badge = (f'<span class="matref-badge matref-badge-{cls}" title="{e(self.exact.headline())}">'
                      f'{word}</span> ')
-        rows = [("identity", f"<code>{e(self.id)}</code> ({e(self.kind)})"),
-                ("verdict", f"<b>{e(self.verdict)}</b>" + (f": {e(self.reason)}" if self.reason else "")
+        catalog_entry = self.reproduce.startswith("matref verify")  # not a claim typed by a user
+        rows = [("identity", f"<code>{e(self.id)}</code> ({e(self.kind)})") if catalog_entry else ("claim", e(self.kind)),
+                ("verdict", f'<b class="matref-{e(self.verdict)}">{e(self.verdict)}</b>'
+                 + (f": {e(self.reason)}" if self.reason else "")
                  + (f" (erratum: {'confirmed' if self.ok else 'NOT confirmed'})" if self.status == "erratum" else ""))]
         if self.error:
             rows.append(("error", e(self.error)))
@@ -226,7 +237,11 @@ class Report:
             rows.append(("worst error", f"{self.worst_error:.2e} (tolerance {self.tolerance:.2e})"))
         if self.explanation:
             label = "counterexample to the printed form" if self.status == "erratum" else "counterexample"
-            rows.append((label, f"<pre>{e(self.explanation.strip(chr(10)))}</pre>"))
+            text = "\n".join(line[2:] if line.startswith("  ") else line for line in self.explanation.strip("\n").split("\n"))
+            rows.append((label + " (re-checked entry by entry at a small size)", f"<pre>{e(text)}</pre>"))
+        found = self.extra.get("diagnosis")
+        if found:
+            rows.append(("diagnosis", f"{e(found['message'])} ({e(found['name'])})"))
         if self.corrected is not None:
             rows.append(("corrected form", e(self.corrected.summary().split(": ", 1)[1])))
         if self.exact is not None:
@@ -242,8 +257,9 @@ class Report:
             rows.append(("trials", f'<table class="matref-trials"><tr>{head}</tr>{body}</table>'))
         for note in self.notes:
             rows.append(("note", e(note)))
-        rows += [("seed", str(self.seed)), ("reproduce", f"<code>{e(self.reproduce)}</code>"),
-                 ("in Python", f"<code>{e(code)}</code>")]
+        rows += [("seed", str(self.seed)), ("reproduce", f"<code>{e(self.reproduce)}</code>")]
+        if catalog_entry:
+            rows.append(("in Python", f"<code>{e(code)}</code>"))
         table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
         return (f'<details class="matref-proof matref-proof-{state}"{"" if self.ok else " open"}><summary>{badge}'
                 f'{e(self._numeric_headline() if self.trials else self.headline())}'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from matref.errors import CatalogError, MatrefError
 from matref.data.identity import Identity
 from matref.data.schema import IdentitySpec, Location, SymbolSpec
@@ -183,7 +185,19 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     if callable(f) or callable(lhs):
         return _check_callable(f, wrt, lhs, inputs, seed, claims)
     ident = build(f, wrt, lhs, assume, shapes, **claims)
-    return verify(ident, trials=trials, seed=seed, rng=rng, limits=limits, method=method)
+    report = verify(ident, trials=trials, seed=seed, rng=rng, limits=limits, method=method)
+    if report.verdict == "fails":  # name the classic mistake, as `matref check` does
+        found = diagnosis(ident, f, wrt, lhs, assume, shapes)
+        report = dataclasses.replace(report, extra={**report.extra, "diagnosis": found.to_dict() if found else None})
+    return report
+
+
+def diagnosis(ident, f, wrt, lhs, assume, shapes):
+    """The classic mistake behind a refuted claim (:mod:`matref.engine.diagnose`), or None."""
+    from matref.engine.diagnose import Claim, diagnose
+
+    text = dict(ident.spec.statement)[KINDS[ident.kind].claim]
+    return diagnose(Claim(f, wrt, ident.kind, text, _as_assumptions(assume), _as_shapes(shapes), lhs=lhs))
 
 
 def _check_callable(f, wrt, lhs, inputs, seed, claims):

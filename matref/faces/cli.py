@@ -433,14 +433,9 @@ def cmd_check(args, out) -> int:
 
 def _diagnose(args, ident):
     """The classic mistake behind a refuted claim (matref.engine.diagnose), or None."""
-    from matref.engine.diagnose import Claim, diagnose
-    from matref.faces.api import _as_assumptions, _as_shapes
+    from matref.faces.api import diagnosis
 
-    role = KINDS[ident.kind].claim
-    text = dict(ident.spec.statement)[role]
-    claim = Claim(args.f, args.wrt, ident.kind, text, _as_assumptions(args.assume), _as_shapes(args.shape),
-                  lhs=args.lhs)
-    return diagnose(claim)
+    return diagnosis(ident, args.f, args.wrt, args.lhs, args.assume, args.shape)
 
 
 FAILED = {v for v, code in EXIT_CODES.items() if code == 1}
