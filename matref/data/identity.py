@@ -701,12 +701,19 @@ class Identity:
     def numpy(self) -> dict:
         """Numpy callables for each side, by role: keyword arrays in, array or float out.
 
+        Each takes every symbol of the identity by name (and ``d<wrt>`` for a differential); a
+        missing or extra argument, or shapes that do not fit, raise :class:`~matref.ShapeError`.
+
         Examples
         --------
         >>> import numpy as np, matref
         >>> grad = matref.get("trace.grad_axb").numpy["grad"]
         >>> grad(A=np.ones((2, 3)), X=np.ones((3, 4)), B=np.ones((4, 2))).shape
         (3, 4)
+        >>> grad(A=np.ones((2, 3)), X=np.ones((4, 4)), B=np.ones((4, 2)))
+        Traceback (most recent call last):
+        ...
+        matref.expr.errors.ShapeError: X has shape 4x4, but m is 3 from another symbol
         """
         accept = self.names + ([self.direction] if self.direction else [])
         return {role: numpy_function(t, accept) for role, t in self.typed.items()}

@@ -40,9 +40,11 @@ class MatrefError(Exception):
 class ExprError(MatrefError):
     """An expression that cannot be parsed or typed, with the position in the source string.
 
-    The message shows the expression with a caret under the offending part. The public
-    functions report such a problem as a :class:`MatrefError` carrying this message (prefixed
-    with the role, ``f:``), or as a :class:`~matref.CatalogError` when it is in a catalog file.
+    The message shows the expression with a caret under the offending part. :func:`matref.check`
+    and :func:`matref.derive` report such a problem as a :class:`MatrefError` carrying this
+    message (prefixed with the role, ``f:``), and the catalog as a :class:`~matref.CatalogError`;
+    the subclass :class:`ShapeError` reaches the caller from the numpy callables of an identity
+    (:attr:`matref.Identity.numpy`).
 
     Parameters
     ----------
