@@ -25,7 +25,8 @@ version = release = matref.__version__
 # TeX as an aria-label instead (MathML is a fifth of the quick reference's HTML and load time).
 matref_katex_tex_labels = ["identities/quick-reference"]
 
-extensions = ["myst_nb", "sphinx_design", "matref_sphinx", "matref_katex", "matref_search"]
+extensions = ["myst_nb", "sphinx_design", "matref_sphinx", "matref_katex", "matref_search",
+              "sphinx.ext.autodoc", "sphinx.ext.napoleon"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "**/.*"]
 suppress_warnings = ["myst.mathjax"]
 
@@ -40,6 +41,12 @@ nb_execution_show_tb = True          # ... with the traceback, whose last line n
 nb_execution_allow_errors = False
 nb_merge_streams = True
 nb_output_stderr = "show"
+
+# -- the API reference (book/api.md): numpydoc docstrings -----------------------------------------
+autodoc_member_order = "bysource"
+autodoc_typehints = "none"           # the Parameters sections give the types, in words
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
 
 # -- HTML -----------------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"

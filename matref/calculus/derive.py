@@ -30,29 +30,47 @@ __all__ = ["Derivation", "NotDifferentiable", "derive", "ROUTES"]
 
 @dataclass(frozen=True)
 class Derivation:
-    """A derived derivative with its steps and its proof.
+    """A derived derivative with its steps and its proof: what :func:`derive` returns.
 
-    Attributes
+    ``str(derivation)`` shows the result, its short form, the proof and the command that
+    reproduces it. Each parameter below is kept as the attribute of the same name.
+
+    Parameters
     ----------
     f, wrt : str
         The function and the variable, as given.
-    kind : str
-        ``"gradient"`` (shaped like ``wrt``, denominator layout), ``"differential"`` (written
-        with ``d<wrt>``), ``"jacobian"`` (d vec f / d vec wrt, numerator layout, column-major) or
-        ``"hessian"`` (d² f / d vec(wrt) d vec(wrt)ᵀ).
     result : str
         The derivative in matref syntax.
     latex : str
         The whole statement in LaTeX, e.g. ``\\frac{\\partial}{\\partial X} f = G``.
     layouts : dict
-        The result in both layouts (LaTeX of the right side).
+        The result in both layouts (LaTeX of the right side); empty for a differential or a
+        Hessian.
     steps : tuple of Step
         The derivation, one named rule per line, innermost differential first.
     report : Report
         The proof of ``result`` by the engine.
-    note : str
+    kind : str, default "gradient"
+        ``"gradient"`` (shaped like ``wrt``, denominator layout), ``"differential"`` (written
+        with ``d<wrt>``), ``"jacobian"`` (d vec f / d vec wrt, numerator layout, column-major) or
+        ``"hessian"`` (d² f / d vec(wrt) d vec(wrt)ᵀ).
+    note : str, default ""
         Why the result is of another kind than asked (a Jacobian without a Kronecker form is
         given as its action, the differential).
+    named : tuple of (str, str), default ()
+        The repeated sub-expressions of the result with the names :attr:`short` gives them.
+
+    Examples
+    --------
+    >>> import matref
+    >>> d = matref.derive("tr(A @ X @ B)", "X", seed=1)
+    >>> d.kind, d.result, d.layouts["numerator"]
+    ('gradient', 'A.T @ B.T', 'B A')
+    >>> print(d)
+    gradient of tr(A @ X @ B) with respect to X:
+      A.T @ B.T
+    proof: proved · 5 instances · worst relative error ... ≤ ... · seed 1
+      reproduce: matref check --f='tr(A @ X @ B)' --wrt=X --grad='A.T @ B.T' --trials 5 --seed 1
     """
 
     f: str
@@ -68,7 +86,19 @@ class Derivation:
 
     @property
     def short(self) -> str:
-        """The result with its repeated sub-expressions named (``det(S1) * ... where S1 = A @ X @ B``)."""
+        """The result with its repeated sub-expressions named (``det(S1) * ... where S1 = A @ X @ B``).
+
+        The result itself when nothing repeats.
+
+        Examples
+        --------
+        >>> import matref
+        >>> d = matref.derive("det(A @ X @ B) * tr(A @ X @ B)", "X", seed=1)
+        >>> print(d.short)
+        (B @ (tr(S2) * S1 * I) @ inv(S2) @ A + S1 * (B @ A)).T  where S1 = det(A @ X @ B), S2 = A @ X @ B
+        >>> matref.derive("tr(A @ X)", "X", seed=1).short
+        'A.T'
+        """
         if not self.named:
             return self.result
         from matref.calculus.steps import common_subexpressions
@@ -86,15 +116,67 @@ class Derivation:
         return "\n".join(lines)
 
     def steps_text(self) -> list[str]:
-        """The steps as lines of text, numbered."""
+        """The steps as lines of text, numbered, each with its rule in brackets.
+
+        Returns
+        -------
+        list of str
+            ``"steps:"``, then one line per step.
+
+        Examples
+        --------
+        >>> import matref
+        >>> print("\\n".join(matref.derive("tr(A @ X)", "X", seed=1).steps_text()))
+        steps:
+          1. d(A @ X) = A @ dX    [product rule: d(AB) = dA B + A dB]
+          2. d tr(A @ X) = tr(A @ dX)    [d tr(A) = tr(dA)]
+          3. ∂f/∂X = A.T    [identification: df = tr(Gᵀ dX) ⇔ ∂f/∂X = G]
+        """
         return ["steps:"] + [f"  {k}. {s.text()}" for k, s in enumerate(self.steps, 1)]
 
     def steps_latex(self, rule: str = "right") -> str:
-        """The steps as one LaTeX ``aligned`` block, each rule on the right of its line or
-        (``rule="below"``) in small type under it."""
+        """The steps as one LaTeX ``aligned`` block.
+
+        Parameters
+        ----------
+        rule : {"right", "below"}, default "right"
+            Where each step's rule goes: on the right of its line, or in small type on a row
+            of its own under it (for a narrow page). Any value but ``"below"`` means
+            ``"right"``.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import matref
+        >>> print(matref.derive("tr(A @ X)", "X", seed=1).steps_latex())
+        \\begin{aligned}
+        \\mathrm{d}\\left(A X\\right) &= A \\mathrm{d}X && \\text{product rule: } ... \\\\
+        \\mathrm{d}\\,\\operatorname{tr}\\left(A X\\right) &= ... \\\\
+        \\frac{\\partial f}{\\partial X} &= A^{\\top} && \\text{identification: } ...
+        \\end{aligned}
+        """
         return "\\begin{aligned}\n" + " \\\\\n".join(s.latex(rule) for s in self.steps) + "\n\\end{aligned}"
 
     def to_dict(self) -> dict:
+        """The derivation as plain JSON data (what ``matref derive --json`` prints).
+
+        Returns
+        -------
+        dict
+            ``f``, ``wrt``, ``kind``, the result under the key of its kind (``"gradient"``,
+            ``"jacobian"``, ...), ``latex``, ``layouts``, ``note``, ``named``, ``short``,
+            ``steps`` (each a dict) and ``report`` (:meth:`Report.to_dict`).
+
+        Examples
+        --------
+        >>> import matref
+        >>> d = matref.derive("A @ X @ B", "X", kind="jacobian", seed=1).to_dict()
+        >>> d["kind"], d["jacobian"], d["report"]["verdict"]
+        ('jacobian', 'kron(B.T, A)', 'holds')
+        """
         return {"f": self.f, "wrt": self.wrt, "kind": self.kind, self.kind: self.result, "latex": self.latex,
                 "layouts": self.layouts, "note": self.note, "named": dict(self.named), "short": self.short,
                 "steps": [s.to_dict() for s in self.steps],
@@ -401,14 +483,24 @@ def derive(f: str, wrt: str, assume=None, shapes=None, trials: int = 5, seed: in
            kind: str | None = None) -> Derivation:
     """Derive the derivative of ``f`` with respect to ``wrt`` with its steps, then prove it.
 
+    The result is proved by the same engine as the catalog (:func:`matref.check`) before it is
+    returned; a structured variable (``assume={"X": "symmetric"}``) gets the derivative on its
+    own space.
+
     Parameters
     ----------
-    f, wrt : str
-        The function (matref syntax) and the variable.
-    assume, shapes
-        As in :func:`matref.check`.
-    trials, seed
-        Of the proof.
+    f : str
+        The function, in matref syntax.
+    wrt : str
+        The variable: a symbol of ``f``.
+    assume : dict or list of str, optional
+        Hypotheses per symbol, as in :func:`matref.check`.
+    shapes : dict or list of str, optional
+        Shapes per symbol, as in :func:`matref.check`; inferred when not given.
+    trials : int, default 5
+        Random instances of the proof (at least 3 run).
+    seed : int, optional
+        The proof's seed; a fresh one (reported) when omitted.
     kind : {None, "gradient", "differential", "jacobian", "hessian"}
         What to derive. By default the gradient of a scalar ``f`` (denominator layout, shaped
         like ``wrt``) and the differential of any other (written with ``d<wrt>``: the Jacobian's
@@ -424,8 +516,9 @@ def derive(f: str, wrt: str, assume=None, shapes=None, trials: int = 5, seed: in
     ------
     MatrefError
         Bad input (parse error with its column, shape mismatch), a part without a derivative rule
-        (:class:`NotDifferentiable`), or a derived result that fails its own proof (a bug in
-        matref, reported as such).
+        (:class:`NotDifferentiable`), a result whose proof is undecided (``Unproved``: it is not
+        given as an answer), or a derived result that fails its own proof (a bug in matref,
+        reported as such).
 
     Examples
     --------
@@ -439,6 +532,11 @@ def derive(f: str, wrt: str, assume=None, shapes=None, trials: int = 5, seed: in
     'kron(B.T, A)'
     >>> matref.derive("x.T @ A @ x", "x", kind="hessian", seed=1).result
     'A + A.T'
+    >>> d = matref.derive("expm(X)", "X", kind="jacobian", seed=1)
+    >>> d.kind, d.result
+    ('differential', 'dexpm(X, dX)')
+    >>> matref.derive("tr(A @ X)", "X", assume={"X": "symmetric"}, seed=1).result
+    '(A.T + A) / 2'
     """
     if kind is not None and kind not in ROUTES:
         raise MatrefError(f"derive: kind must be one of {', '.join(ROUTES)}, not {kind!r}")

@@ -18,7 +18,28 @@ FAMILY_ORDER = ("linear", "quadratic", "trace", "determinant", "inverse", "vec")
 
 
 class Family:
-    """A family of identities (one YAML file): name, title, intro and its identities."""
+    """A family of identities (one YAML file): name, title, intro and its identities.
+
+    Iterating over a family gives its identities in file order; ``len`` counts them. Families
+    are built by :func:`matref.catalog`, not by hand.
+
+    Parameters
+    ----------
+    spec : FamilySpec
+        The validated contents of the file (kept as ``spec``; ``name``, ``title``, ``intro`` and
+        ``location``, its ``file:line``, are copied from it as attributes).
+    identities : tuple of Identity
+        The family's identities, built from ``spec`` (kept as ``identities``).
+
+    Examples
+    --------
+    >>> import matref
+    >>> fam = matref.catalog().family("trace")
+    >>> fam.name, fam.title, fam.location
+    ('trace', 'Trace', 'matref/identities/trace.yaml:1')
+    >>> "trace.grad_axb" in [i.id for i in fam]
+    True
+    """
 
     def __init__(self, spec: FamilySpec, identities: tuple[Identity, ...]):
         self.spec = spec
@@ -41,12 +62,24 @@ class Family:
 class Catalog:
     """All identities, in family order then file order.
 
+    Iterating over a catalog gives its identities, ``len`` counts them and ``id in catalog``
+    tells whether an id is known (former ids, kept as ``aliases``, resolve with :meth:`get` but
+    are not ``in`` it). ``families`` is the tuple of :class:`Family`, ``identities`` the tuple
+    of every :class:`Identity`. Use :func:`matref.catalog` rather than building one.
+
+    Parameters
+    ----------
+    families : list of Family
+        The families, in the order to keep; ids must be unique across them.
+
     Examples
     --------
     >>> import matref
     >>> cat = matref.catalog()
     >>> len(cat) >= 70, cat.get("trace.grad_axb").family
     (True, 'trace')
+    >>> "trace.grad_axb" in cat, [f.name for f in cat.families][:3]
+    (True, ['linear', 'quadratic', 'trace'])
     """
 
     def __init__(self, families: list[Family]):
@@ -67,9 +100,43 @@ class Catalog:
 
     @property
     def ids(self) -> list[str]:
+        """Every identity's id, in catalog order.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.catalog().ids[:2]
+        ['linear.grad_xta', 'linear.grad_atx']
+        """
         return [i.id for i in self.identities]
 
     def family(self, name: str) -> Family:
+        """One family by name (the name of its YAML file without ``.yaml``).
+
+        Parameters
+        ----------
+        name : str
+            The family's name, e.g. ``"trace"``.
+
+        Returns
+        -------
+        Family
+
+        Raises
+        ------
+        MatrefError
+            No family has that name (the message suggests the closest one).
+
+        Examples
+        --------
+        >>> import matref
+        >>> len(matref.catalog().family("trace")) > 10
+        True
+        >>> matref.catalog().family("traces")
+        Traceback (most recent call last):
+        ...
+        matref.expr.errors.MatrefError: unknown family 'traces'; did you mean 'trace'?
+        """
         for fam in self.families:
             if fam.name == name:
                 return fam
@@ -79,6 +146,28 @@ class Catalog:
         raise MatrefError(f"unknown family {name!r}{hint}")
 
     def get(self, ident_id: str) -> Identity:
+        """One identity by id, or by a former id (an alias) of an entry that was merged.
+
+        Parameters
+        ----------
+        ident_id : str
+            The id, ``"<family>.<name>"``.
+
+        Returns
+        -------
+        Identity
+
+        Raises
+        ------
+        MatrefError
+            No identity has that id or alias (the message suggests close ones).
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.catalog().get("trace.grad_axb").statement
+        {'f': 'tr(A @ X @ B)', 'grad': 'A.T @ B.T'}
+        """
         try:
             return self._by_id.get(ident_id) or self.aliases[ident_id]
         except KeyError:
@@ -185,7 +274,36 @@ def _cached(directory: str) -> Catalog:
 
 
 def catalog(path: Path | str | None = None) -> Catalog:
-    """The catalog shipped with matref (or the one in ``path``, or in ``$MATREF_CATALOG``)."""
+    """The catalog shipped with matref (or the one in ``path``, or in ``$MATREF_CATALOG``).
+
+    Every ``*.yaml`` file of the directory is loaded and validated; the built catalog is kept
+    in memory and on disk (see ``MATREF_CACHE_DIR`` in the README), so later calls are fast.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A directory of catalog files in matref's format; by default ``$MATREF_CATALOG`` when
+        set, else the catalog shipped with matref.
+
+    Returns
+    -------
+    Catalog
+
+    Raises
+    ------
+    CatalogError
+        A file is not valid (the message names its ``file:line`` and the identity), or the
+        directory has no ``*.yaml`` file.
+
+    Examples
+    --------
+    >>> import matref
+    >>> cat = matref.catalog()
+    >>> cat.get("trace.grad_axb").title
+    'Gradient of tr(A X B)'
+    >>> [fam.name for fam in cat.families][:4]
+    ['linear', 'quadratic', 'trace', 'determinant']
+    """
     chosen = path or os.environ.get("MATREF_CATALOG") or DEFAULT_DIR
     return _cached(str(Path(chosen).resolve()))
 
@@ -225,5 +343,33 @@ def cited_equations(cat: "Catalog | None" = None, source: str = "mc2012") -> dic
 
 
 def get(ident_id: str) -> Identity:
-    """One identity of the catalog by id, e.g. ``matref.get("trace.grad_axb")``."""
+    """One identity of the catalog by id, e.g. ``matref.get("trace.grad_axb")``.
+
+    The same as ``matref.catalog().get(ident_id)``.
+
+    Parameters
+    ----------
+    ident_id : str
+        The id, ``"<family>.<name>"``, or a former id of a merged entry.
+
+    Returns
+    -------
+    Identity
+
+    Raises
+    ------
+    MatrefError
+        No identity has that id (the message suggests close ones).
+
+    Examples
+    --------
+    >>> import matref
+    >>> ident = matref.get("trace.grad_axb")
+    >>> ident.kind, ident.statement["grad"]
+    ('gradient', 'A.T @ B.T')
+    >>> matref.get("trace.grad_abx")
+    Traceback (most recent call last):
+    ...
+    matref.expr.errors.MatrefError: unknown identity 'trace.grad_abx'; did you mean ...?
+    """
     return catalog().get(ident_id)

@@ -41,6 +41,23 @@ class Identity:
     :func:`matref.check` (from the command line); every problem in the statement is a
     :class:`~matref.errors.CatalogError` naming ``file:line`` and the id.
 
+    Parameters
+    ----------
+    spec : IdentitySpec
+        The validated entry of the catalog file (kept as ``spec``).
+    typed_by_hand : bool, default False
+        Whether the expressions were typed by a user rather than read from the catalog: then
+        numpy's spellings and the usual habits (``np.trace(X)``, ``X'``, ``X^T``, ``X^-1``) are
+        read as matref's own; the catalog itself must use matref's spelling.
+    constants : dict, optional
+        The value of the integer parameter of a statement with ``params`` (``{"n": 3}``): the
+        identity at that value. By default the last value listed.
+
+    Raises
+    ------
+    CatalogError
+        The statement does not parse, its shapes do not fit, or it contradicts its kind.
+
     Examples
     --------
     >>> import matref
@@ -257,7 +274,20 @@ class Identity:
             self._fail(f"conditions: {e}", "conditions")
 
     def free_dims(self) -> list[Var]:
-        """The sizes a random instance chooses (every other size follows from them)."""
+        """The sizes a random instance chooses (every other size follows from them).
+
+        Returns
+        -------
+        list of matref.expr.dims.Var
+            The free sizes, named after the declared shapes (``m``, ``n``) or the symbols
+            (``cols(B)``); dicts keyed by them give the ``sizes`` of :meth:`evaluated`.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").free_dims()
+        [p, m, n]
+        """
         u = self.scope.unifier
         dims = [d for name in self.names for d in self.scope.shape_of_symbol(name)]
         dims += [d for typed in self.typed.values() for shape in typed.shapes.values() for d in shape]
@@ -265,9 +295,33 @@ class Identity:
         return u.free_vars(dims)
 
     def evaluated(self, sizes: dict) -> list[tuple[Typed, dict]]:
-        """The expressions a trial at ``sizes`` evaluates, each with the sizes to evaluate it at:
-        f, the claim (or the forms that apply it to directions, when it is too large to form: see
-        :meth:`applied_at`), the conditions."""
+        """The expressions a trial at ``sizes`` evaluates, each with the sizes to evaluate it at.
+
+        They are f, the claim (or the forms that apply it to directions, when it is too large
+        to form: see :meth:`applied_at`) and the conditions; the engine estimates a trial's
+        memory and work from them before it allocates anything.
+
+        Parameters
+        ----------
+        sizes : dict
+            A value for every size of :meth:`free_dims` (keyed by those objects).
+
+        Returns
+        -------
+        list of (Typed, dict)
+            Each typed expression with the sizes to evaluate it at.
+
+        Examples
+        --------
+        >>> import matref
+        >>> ident = matref.get("linear.jac_xa")
+        >>> small = dict(zip(ident.free_dims(), [2, 3, 4]))
+        >>> [typed.source for typed, _ in ident.evaluated(small)]
+        ['X @ A', 'kron(A.T, I)']
+        >>> large = dict(zip(ident.free_dims(), [40, 40, 40]))
+        >>> [typed.source for typed, _ in ident.evaluated(large)]
+        ['X @ A', 'vec(I @ __V @ A)']
+        """
         lazy = self.applied_at(sizes)
         claim = self.roles[1]
         out = [(t, sizes) for role, t in self.typed.items() if not (lazy and role == claim)]
@@ -276,8 +330,30 @@ class Identity:
         return out + [(c.typed, sizes) for c in self.conditions]
 
     def applied_at(self, sizes: dict) -> "Applied | None":
-        """The claim applied to directions without being formed, if it is a Jacobian or Hessian
-        with more than ``LAZY_ENTRIES`` entries at ``sizes`` (and rules cover its structure)."""
+        """The claim applied to directions without being formed, when it is too large at ``sizes``.
+
+        That is :attr:`applied` when the claimed Jacobian or Hessian would have more than
+        ``LAZY_ENTRIES`` (100,000) entries at ``sizes``, and None otherwise.
+
+        Parameters
+        ----------
+        sizes : dict
+            A value for every size of :meth:`free_dims` (keyed by those objects).
+
+        Returns
+        -------
+        Applied or None
+
+        Examples
+        --------
+        >>> import matref
+        >>> ident = matref.get("linear.jac_xa")
+        >>> print(ident.applied_at(dict(zip(ident.free_dims(), [2, 3, 4]))))
+        None
+        >>> lazy = ident.applied_at(dict(zip(ident.free_dims(), [40, 40, 40])))
+        >>> lazy.trees["__V"].source
+        'vec(I @ __V @ A)'
+        """
         lazy = self.applied
         if lazy is None:
             return None
@@ -287,9 +363,23 @@ class Identity:
 
     @cached_property
     def applied(self) -> "Applied | None":
-        """For a Jacobian or Hessian claim on a general variable: ``J @ vec(V)`` (or ``H @
-        vec(V)``) rewritten by :func:`matref.expr.apply.apply`; None when no
-        rule removes the operator or the rewrite would constrain sizes the claim leaves free."""
+        """The claimed Jacobian or Hessian applied to a direction ``__V`` without forming it.
+
+        For a Jacobian or Hessian claim on a general variable: ``J @ vec(V)`` (or ``H @ vec(V)``)
+        rewritten by :func:`matref.expr.apply.apply` (``kron(P, Q) @ vec(V)`` becomes
+        ``vec(Q @ V @ P.T)``); None when no rule removes the operator, or the rewrite would
+        constrain sizes the claim leaves free.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("linear.jac_xa").statement["jacobian"]
+        'kron(A.T, I)'
+        >>> matref.get("linear.jac_xa").applied.trees["__V"].source
+        'vec(I @ __V @ A)'
+        >>> print(matref.get("trace.grad_axb").applied)
+        None
+        """
         from matref.engine import sampling
         from matref.expr.apply import Shapes, apply
 
@@ -335,8 +425,27 @@ class Identity:
         return lazy
 
     def inferred_domain(self) -> dict[str, str]:
-        """Symbols sampled with positive entries because ``log``, ``sqrt`` or a fractional power
-        of them appears (the expressions are undefined elsewhere), and why."""
+        """Symbols sampled with positive entries because the expressions need them, and why.
+
+        A symbol under ``log``, ``sqrt`` or a fractional power is undefined at negative entries;
+        unless it is assumed positive (or orthogonal, or has a fixed value), random instances
+        draw it with positive entries. Empty for a copy made with ``infer_domain=False`` (see
+        :meth:`with_assumptions`).
+
+        Returns
+        -------
+        dict
+            ``{symbol: reason}``.
+
+        Examples
+        --------
+        >>> import matref
+        >>> ident = matref.get("elementwise.grad_sum_log")
+        >>> ident.statement["f"], ident.assumptions, ident.inferred_domain()
+        ('sum(log(X))', {'X': ('positive',)}, {})
+        >>> ident.with_assumptions("X", []).inferred_domain()
+        {'X': 'log(X) is defined for positive entries only'}
+        """
         from matref.data.domain import inferred_positive
 
         if not getattr(self, "infer_domain", True):
@@ -362,21 +471,116 @@ class Identity:
             self._fail(f"{role}: {e}", role)
 
     # -- plain attributes ----------------------------------------------------------------
-    id = property(lambda self: self.spec.id)
-    family = property(lambda self: self.spec.family)
-    title = property(lambda self: self.spec.title)
-    kind = property(lambda self: self.spec.kind)
-    wrt = property(lambda self: self.spec.wrt)
-    sources = property(lambda self: self.spec.sources)
-    notes = property(lambda self: self.spec.notes)
-    derivation = property(lambda self: self.spec.derivation)
-    tags = property(lambda self: self.spec.tags)
-    roles = property(lambda self: KINDS[self.spec.kind].roles)
-    status = property(lambda self: self.spec.status)
+    id = property(lambda self: self.spec.id, doc=""""<family>.<name>", unique in the catalog and never renamed.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").id
+        'trace.grad_axb'
+        """)
+    family = property(lambda self: self.spec.family, doc="""The name of the identity's family (its YAML file).
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").family
+        'trace'
+        """)
+    title = property(lambda self: self.spec.title, doc="""A short human title.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").title
+        'Gradient of tr(A X B)'
+        """)
+    kind = property(lambda self: self.spec.kind, doc="""The kind of claim: "gradient", "jacobian", "differential", "hessian", ...
+
+        The kinds are ``gradient``, ``jacobian``, ``differential``, ``hessian``,
+        ``symmetric_partials`` and ``equality`` (README, "Kinds").
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").kind, matref.get("linear.jac_xa").kind
+        ('gradient', 'jacobian')
+        """)
+    wrt = property(lambda self: self.spec.wrt, doc="""The name of the variable, or None for an equality.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").wrt
+        'X'
+        >>> print(matref.get("trace.sum_of_diagonal").wrt)
+        None
+        """)
+    sources = property(lambda self: self.spec.sources, doc="""Where the identity comes from: ``mc2012:N``, a textbook, or ``derived``.
+
+        ``mc2012:N`` is The Matrix Cookbook (version of 15 Nov 2012), equation N.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").sources
+        ('mc2012:101',)
+        """)
+    notes = property(lambda self: self.spec.notes, doc="""Prose about the identity (conditions, layout, related ids); may be empty.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").notes
+        'The numerator-layout derivative is B A, its transpose.'
+        """)
+    derivation = property(lambda self: self.spec.derivation, doc="""The steps of a derivation, each a short line of LaTeX or prose; may be empty.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("linear.jac_xta_vector").derivation[1]
+        'd\\\\operatorname{vec}(x^\\\\top A) = A^\\\\top dx'
+        """)
+    tags = property(lambda self: self.spec.tags, doc="""Words for search.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("linear.jac_xta_vector").tags
+        ('jacobian', 'layout', 'vector')
+        """)
+    roles = property(lambda self: KINDS[self.spec.kind].roles, doc="""The two roles of the statement: ``("f", claim)``, or ``("lhs", "rhs")`` for an equality.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").roles, matref.get("trace.sum_of_diagonal").roles
+        (('f', 'grad'), ('lhs', 'rhs'))
+        """)
+    status = property(lambda self: self.spec.status, doc=""""proved", or "erratum" for a published formula that is wrong (and must fail).
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").status, matref.get("errata.mc2012_27").status
+        ('proved', 'erratum')
+        """)
 
     @cached_property
     def complex_step_safe(self) -> bool:
-        """Whether every function in f is an analytic continuation (see matref.engine.checks)."""
+        """Whether every function in f is an analytic continuation (see matref.engine.checks).
+
+        When it is, the engine differentiates f with the complex step.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").complex_step_safe
+        True
+        >>> matref.get("nonsmooth.grad_l1_norm").complex_step_safe
+        False
+        """
         from matref.expr.functions import FUNCTIONS
 
         return all(FUNCTIONS[n.func].complex_step for n in N.walk(self.typed[self.roles[0]].node)
@@ -384,8 +588,19 @@ class Identity:
 
     @cached_property
     def analytic(self) -> bool:
-        """Whether f has an analytic continuation at all (False with abs, max, relu...: the engine
-        then differentiates in real arithmetic, away from the kinks)."""
+        """Whether f has an analytic continuation at all.
+
+        False with ``abs``, ``max``, ``relu``...: the engine then differentiates in real
+        arithmetic, away from the kinks.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("nonsmooth.grad_l1_norm").statement["f"]
+        'sum(abs(x))'
+        >>> matref.get("nonsmooth.grad_l1_norm").analytic
+        False
+        """
         from matref.expr.functions import FUNCTIONS
 
         return all(FUNCTIONS[n.func].analytic for n in N.walk(self.typed[self.roles[0]].node)
@@ -393,17 +608,38 @@ class Identity:
 
     @property
     def location(self) -> str:
-        """``file:line`` of the identity in the catalog."""
+        """``file:line`` of the identity in the catalog.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").location
+        'matref/identities/trace.yaml:...'
+        """
         return str(self.spec.location)
 
     @property
     def statement(self) -> dict[str, str]:
-        """The expression strings by role, e.g. ``{'f': ..., 'grad': ...}``."""
+        """The expression strings by role, e.g. ``{'f': ..., 'grad': ...}``.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").statement
+        {'f': 'tr(A @ X @ B)', 'grad': 'A.T @ B.T'}
+        """
         return dict(self.spec.statement)
 
     @property
     def assumptions(self) -> dict[str, tuple[str, ...]]:
-        """The hypotheses of the identity, per symbol (only symbols that have any)."""
+        """The hypotheses of the identity, per symbol (only symbols that have any).
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("quadratic.grad_xtbx_symmetric").assumptions
+        {'B': ('symmetric',)}
+        """
         return {s.name: s.assume for s in self.spec.symbols if s.assume}
 
     def _declared_assumptions(self, name: str) -> frozenset[str]:
@@ -413,28 +649,87 @@ class Identity:
         return frozenset()
 
     def sampling_assumptions(self, name: str) -> frozenset[str]:
-        """Everything random instances of ``name`` satisfy (hypotheses, conditioning, and the
-        positivity its domain needs)."""
+        """Everything random instances of ``name`` satisfy.
+
+        The symbol's hypotheses with what they imply, what it is sampled with, and the
+        positivity its domain needs (:meth:`inferred_domain`).
+
+        Parameters
+        ----------
+        name : str
+            A symbol of the identity.
+
+        Returns
+        -------
+        frozenset of str
+
+        Examples
+        --------
+        >>> import matref
+        >>> sorted(matref.get("quadratic.grad_xtbx_symmetric").sampling_assumptions("B"))
+        ['square', 'symmetric']
+        """
         props = self._declared_assumptions(name)
         if name in self.inferred_domain():
             props = props | {"positive"}
         return props
 
     def shape(self, name: str) -> str:
-        """The (symbolic) shape of a symbol, e.g. ``'rows(A)xcols(A)'``."""
+        """The (symbolic) shape of a symbol, e.g. ``'rows(A)xcols(A)'``.
+
+        Parameters
+        ----------
+        name : str
+            A symbol of the identity.
+
+        Returns
+        -------
+        str
+            ``"<rows>x<columns>"``, declared or inferred.
+
+        Examples
+        --------
+        >>> import matref
+        >>> ident = matref.get("quadratic.grad_xtbx_symmetric")
+        >>> ident.shape("x"), ident.shape("B")
+        ('cols(B)x1', 'cols(B)xcols(B)')
+        """
         return self.scope.show(self.scope.shape_of_symbol(name))
 
     # -- numpy ---------------------------------------------------------------------------
     @cached_property
     def numpy(self) -> dict:
-        """Numpy callables for each side, by role: keyword arrays in, array or float out."""
+        """Numpy callables for each side, by role: keyword arrays in, array or float out.
+
+        Each takes every symbol of the identity by name (and ``d<wrt>`` for a differential); a
+        missing or extra argument, or shapes that do not fit, raise :class:`~matref.ShapeError`.
+
+        Examples
+        --------
+        >>> import numpy as np, matref
+        >>> grad = matref.get("trace.grad_axb").numpy["grad"]
+        >>> grad(A=np.ones((2, 3)), X=np.ones((3, 4)), B=np.ones((4, 2))).shape
+        (3, 4)
+        >>> grad(A=np.ones((2, 3)), X=np.ones((4, 4)), B=np.ones((4, 2)))
+        Traceback (most recent call last):
+        ...
+        matref.expr.errors.ShapeError: X has shape 4x4, but m is 3 from another symbol
+        """
         accept = self.names + ([self.direction] if self.direction else [])
         return {role: numpy_function(t, accept) for role, t in self.typed.items()}
 
     # -- integer parameters ---------------------------------------------------------------
     @cached_property
     def instances(self) -> tuple["Identity", ...]:
-        """The identity at every value of its integer parameter (just itself when it has none)."""
+        """The identity at every value of its integer parameter (just itself when it has none).
+
+        Examples
+        --------
+        >>> import matref
+        >>> ident = matref.get("powers.grad_tr_mpow")
+        >>> ident.statement["grad"], [i.constants for i in ident.instances][:2]
+        ('n * mpow(X, n - 1).T', [{'n': 1}, {'n': 2}])
+        """
         if not self.spec.params or self._one_value:
             return (self,)
         ((name, values),) = self.spec.params
@@ -443,7 +738,14 @@ class Identity:
 
     @property
     def params_text(self) -> str:
-        """``n = 1, 2, 3, 4`` (empty without parameters)."""
+        """The integer parameter and its values, as ``n = 1, 2, 3, 4`` (empty without one).
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("powers.grad_tr_mpow").params_text
+        'n = 1, 2, 3, 4, 5, 6'
+        """
         return "; ".join(f"{name} = {', '.join(map(str, values))}" for name, values in self.spec.params)
 
     @cached_property
@@ -480,24 +782,52 @@ class Identity:
     # -- LaTeX ---------------------------------------------------------------------------
     @property
     def latex_names(self) -> dict[str, str]:
+        """LaTeX for names that are not printed as themselves: the direction ``dX`` as d X.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("linear.diff_xa").latex_names
+        {'dX': '\\\\mathrm{d}X'}
+        """
         return {self.direction: r"\mathrm{d}" + symbol_latex(self.wrt)} if self.direction else {}
 
     @cached_property
     def latex_parts(self) -> dict[str, str]:
-        """LaTeX of each side, by role."""
+        """LaTeX of each side, by role.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").latex_parts["grad"]
+        'A^{\\\\top} B^{\\\\top}'
+        """
         return {role: to_latex(t, self.latex_names) for role, t in self._render[0].items()}
 
     @cached_property
     def latex(self) -> str:
-        """The whole identity as display LaTeX, rendered from the verified expressions."""
+        """The whole identity as display LaTeX, rendered from the verified expressions.
+
+        Examples
+        --------
+        >>> import matref
+        >>> print(matref.get("trace.grad_axb").latex)
+        \\frac{\\partial}{\\partial X} \\operatorname{tr}\\left(A X B\\right) = A^{\\top} B^{\\top}
+        """
         first, claim = self.roles
         rhs = self.latex_parts[claim]
         return f"{self.lhs_latex} = {rhs}"
 
     @property
     def lhs_latex(self) -> str:
-        """The left side: the derivative being stated (its kind's record writes it), or the lhs
-        of an equality."""
+        """The left side in LaTeX: the derivative being stated, or the lhs of an equality.
+
+        Examples
+        --------
+        >>> import matref
+        >>> print(matref.get("trace.grad_axb").lhs_latex)
+        \\frac{\\partial}{\\partial X} \\operatorname{tr}\\left(A X B\\right)
+        """
         from matref.kinds import Lhs
 
         first = self.roles[0]
@@ -511,14 +841,49 @@ class Identity:
         return kind.lhs(Lhs(f_tex, prec, symbol_latex(self.wrt), u.is_one(typed[first].shape[1]), u.is_one(xs[1])))
 
     def transposed_claim(self, printed: bool = False) -> N.Node:
-        """The claim transposed and tidied: the other layout of a gradient or Jacobian (``printed``:
-        of the statement as printed, with its integer parameter kept symbolic)."""
+        """The claim transposed and tidied: the other layout of a gradient or Jacobian.
+
+        Parameters
+        ----------
+        printed : bool, default False
+            Transpose the statement as printed, with its integer parameter kept symbolic,
+            rather than the verified one (at the parameter's last value).
+
+        Returns
+        -------
+        matref.expr.nodes.Node
+            An expression tree; ``str`` of it is matref syntax.
+
+        Examples
+        --------
+        >>> import matref
+        >>> str(matref.get("trace.grad_axb").transposed_claim())
+        'B @ A'
+        """
         typed, scope = self._render if printed else (self.typed, self.scope)
         claim = typed[self.roles[1]].node
         return tidy(transpose(claim, scope.is_scalar), scope.is_scalar)
 
     def transposed_typed(self, printed: bool = False) -> Typed:
-        """:meth:`transposed_claim`, typed in a fork of this identity's scope (which stays as it was)."""
+        """:meth:`transposed_claim`, typed in a fork of this identity's scope (which stays as it was).
+
+        Parameters
+        ----------
+        printed : bool, default False
+            As in :meth:`transposed_claim`.
+
+        Returns
+        -------
+        matref.expr.infer.Typed
+            The expression with the shape of every node.
+
+        Examples
+        --------
+        >>> import matref
+        >>> typed = matref.get("trace.grad_axb").transposed_typed()
+        >>> typed.source, typed.shape
+        ('B @ A', (n, m))
+        """
         typed_sides, scope = self._render if printed else (self.typed, self.scope)
         scope = scope.fork()
         typed = scope.infer(self.transposed_claim(printed))
@@ -535,6 +900,14 @@ class Identity:
         A gradient is stated with the shape of the variable (the gradient, or denominator,
         layout); its numerator-layout form is the transpose. A Jacobian is stated in numerator
         layout; the denominator-layout form is the transpose. Empty for other kinds.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").layouts
+        {'gradient': 'A^{\\\\top} B^{\\\\top}', 'numerator': 'B A'}
+        >>> matref.get("trace.sum_of_diagonal").layouts
+        {}
         """
         layouts = KINDS[self.kind].layouts
         if layouts is None:
@@ -545,15 +918,71 @@ class Identity:
 
     # -- variants (used by the test suite's mutation and assumption checks) --------------
     def with_statement(self, role: str, text: str) -> "Identity":
-        """A copy with one expression replaced (same id and location)."""
+        """A copy with one expression replaced (same id and location).
+
+        The test suite builds wrong variants of every formula with it (mutation testing).
+
+        Parameters
+        ----------
+        role : str
+            The role to replace: one of :attr:`roles`.
+        text : str
+            The new expression, in matref syntax.
+
+        Returns
+        -------
+        Identity
+
+        Raises
+        ------
+        CatalogError
+            The new statement does not parse or does not fit.
+
+        Examples
+        --------
+        >>> import matref
+        >>> wrong = matref.get("trace.grad_axb").with_statement("grad", "B @ A")
+        >>> wrong.statement, wrong.verify(trials=3, seed=0).verdict
+        ({'f': 'tr(A @ X @ B)', 'grad': 'B @ A'}, 'fails')
+        """
         statement = tuple((r, text if r == role else t) for r, t in self.spec.statement)
         return Identity(dataclasses.replace(self.spec, statement=statement))
 
     def with_assumptions(self, name: str, assume, infer_domain: bool = True) -> "Identity":
         """A copy where symbol ``name`` assumes exactly ``assume`` (and samples nothing extra).
 
-        ``infer_domain=False`` also stops sampling positive entries where ``log`` or ``sqrt``
-        needs them, so that a negative check sees what dropping a positivity hypothesis does.
+        The test suite shows with it that every hypothesis is needed.
+
+        Parameters
+        ----------
+        name : str
+            A symbol of the identity.
+        assume : iterable of str
+            Its assumptions in the copy, from matref's vocabulary (``"symmetric"``, ``"spd"``,
+            ...); empty to drop them all.
+        infer_domain : bool, default True
+            False also stops sampling positive entries where ``log`` or ``sqrt`` needs them
+            (:meth:`inferred_domain`), so that a negative check sees what dropping a positivity
+            hypothesis does.
+
+        Returns
+        -------
+        Identity
+
+        Raises
+        ------
+        CatalogError
+            The copy is not a valid identity (the variable of a symmetric-only kind no longer
+            assumed symmetric, ...).
+
+        Examples
+        --------
+        >>> import matref
+        >>> ident = matref.get("quadratic.grad_xtbx_symmetric")
+        >>> ident.statement["grad"], ident.verify(trials=3, seed=0).verdict
+        ('2 * B @ x', 'holds')
+        >>> ident.with_assumptions("B", []).verify(trials=3, seed=0).verdict
+        'fails'
         """
         syms = [dataclasses.replace(s, assume=tuple(assume), sample=()) if s.name == name else s
                 for s in self.spec.symbols]
@@ -564,7 +993,36 @@ class Identity:
 
     # -- proof ---------------------------------------------------------------------------
     def verify(self, trials: int = 5, seed: int | None = None, rng=None, **options):
-        """Run the randomized numerical proof; see :func:`matref.engine.verify.verify`."""
+        """Run the randomized numerical proof; see :func:`matref.verify`.
+
+        Parameters
+        ----------
+        trials : int, default 5
+            Random instances (at least 3 run).
+        seed : int, optional
+            The run's seed; a fresh one (reported) when neither it nor ``rng`` is given.
+        rng : numpy.random.Generator, optional
+            Source of the seed when ``seed`` is not given.
+        **options
+            The other keywords of :func:`matref.verify`: ``explain_failure``, ``fail_fast``,
+            ``limits``, ``max_size``, ``method``.
+
+        Returns
+        -------
+        Report
+
+        Raises
+        ------
+        MatrefError
+            A bad option (trials, seed, max_size, method), or a request over its limits.
+
+        Examples
+        --------
+        >>> import matref
+        >>> report = matref.get("trace.grad_axb").verify(trials=3, seed=0)
+        >>> report.ok, report.verdict, len(report.trials)
+        (True, 'holds', 3)
+        """
         from matref.engine.verify import verify
 
         return verify(self, trials=trials, seed=seed, rng=rng, **options)
@@ -572,6 +1030,13 @@ class Identity:
     # -- export and rich display -------------------------------------------------------
     def to_dict(self) -> dict:
         """Everything about the entry as plain data (what ``matref show --json`` prints).
+
+        Returns
+        -------
+        dict
+            id, family, title, kind, statement, wrt, latex, layouts, assumptions, sources,
+            notes, derivation, tags, location, status, conditions, aliases, error_class, see,
+            params and, for an erratum, the corrected form.
 
         Examples
         --------

@@ -95,22 +95,62 @@ _REPORT_STYLE = (
 
 @dataclass(frozen=True)
 class Report:
-    """The outcome of :func:`verify`.
+    """The outcome of :func:`verify`: the verdict, every trial, and how to reproduce it.
 
-    Attributes
+    ``str(report)`` is the full account: the summary, one line per trial, notes, the
+    counterexample of a failure, and the command that reproduces the run. Reports are made by
+    :func:`verify`, :meth:`Identity.verify` and :func:`matref.check`; each parameter below is
+    kept as the attribute of the same name.
+
+    Parameters
     ----------
-    verdict : str
-        ``"holds"``, ``"fails"`` or ``"undecided"``; ``reason`` says why when it is not ``holds``.
+    id : str
+        The identity's id (``"check.formula"`` for :func:`matref.check`).
+    kind : str
+        Its kind (``"gradient"``, ``"equality"``, ...).
     ok : bool
-        ``verdict == "holds"``.
-    worst_error, tolerance : float
-        The error and tolerance of the trial that came closest to failing.
-    margin : float
-        ``tolerance / worst_error`` (infinite when the error is exactly zero).
+        Whether the identity is proved: ``verdict == "holds"``; for an erratum, whether the
+        erratum is confirmed (the printed form fails and the corrected form holds).
     seed : int
-        The seed of the whole run; ``reproduce`` is a one-line command that repeats it.
-    notes : tuple of str
-        What the proof had to restrict (draws outside the domain, inferred positivity).
+        The seed of the whole run (each trial has its own, drawn from it).
+    trials : tuple of Trial
+        Every random instance: its regime, sizes, seed, error and tolerance, verdict.
+    reproduce : str
+        A one-line command that repeats the run.
+    explanation : str, default ""
+        For a failure: the elementwise comparison at a small failing instance.
+    error : str, default ""
+        An error that stopped the proof; :meth:`summary` and :meth:`headline` then show it.
+    extra : dict, default {}
+        Free-form data (:meth:`to_dict` includes it).
+    status : {"proved", "erratum"}, default "proved"
+        The identity's status.
+    corrected : Report, optional
+        For an erratum: the proof of the corrected form.
+    verdict : {"holds", "fails", "undecided"}, default "holds"
+        The three-way verdict (for an erratum, that of the printed form).
+    reason : str, default ""
+        Why the verdict is not ``holds``: the failing trial, or what kept it undecided.
+    notes : tuple of str, default ()
+        What the proof had to restrict (draws outside the domain, inferred positivity, the
+        values of an integer parameter).
+    exact : ExactResult, optional
+        The exact proof (SymPy) when ``method`` was ``"exact"`` or ``"all"``.
+
+    Examples
+    --------
+    >>> import matref
+    >>> report = matref.get("trace.grad_axb").verify(trials=3, seed=0)
+    >>> report.ok, report.verdict, report.seed, report.reproduce
+    (True, 'holds', 0, 'matref verify trace.grad_axb --trials 3 --seed 0')
+    >>> [(t.regime, t.sizes["X"]) for t in report.trials]
+    [('distinct', '6x7'), ('smallest', '1x1'), ('large', '22x14')]
+    >>> print(report)
+    trace.grad_axb: ok (3 trials, worst error ... vs tolerance ..., seed 0)
+      trial 0 [ok] distinct, seed 3653403231: A 3x6, X 6x7, B 7x3; error ... <= ...
+      trial 1 [ok] smallest, seed 2735729615: A 1x1, X 1x1, B 1x1; error ... <= ...
+      trial 2 [ok] large, seed 2195314465: A 23x22, X 22x14, B 14x23; error ... <= ...
+      reproduce: matref verify trace.grad_axb --trials 3 --seed 0
     """
 
     id: str
@@ -131,20 +171,62 @@ class Report:
 
     @property
     def worst(self) -> Trial | None:
+        """The trial that came closest to failing (the largest error against its tolerance).
+
+        Among the trials that passed or failed, else those that reached the domain; None
+        without trials (an exact proof alone).
+
+        Examples
+        --------
+        >>> import matref
+        >>> worst = matref.get("trace.grad_axb").verify(trials=3, seed=0).worst
+        >>> worst.verdict, worst.error <= worst.tolerance
+        ('pass', True)
+        """
         scored = [t for t in self.trials if t.verdict in (PASS, FAIL)] or [
             t for t in self.trials if t.what != "domain"] or list(self.trials)
         return max(scored, key=lambda t: t.ratio) if scored else None
 
     @property
     def worst_error(self) -> float:
+        """The error of the :attr:`worst` trial (NaN without trials).
+
+        Examples
+        --------
+        >>> import matref
+        >>> report = matref.get("trace.grad_axb").verify(trials=3, seed=0)
+        >>> report.worst_error < 1e-12
+        True
+        """
         return self.worst.error if self.trials else float("nan")
 
     @property
     def tolerance(self) -> float:
+        """The tolerance of the :attr:`worst` trial (NaN without trials).
+
+        Examples
+        --------
+        >>> import matref
+        >>> report = matref.get("trace.grad_axb").verify(trials=3, seed=0)
+        >>> 1e-9 < report.tolerance < 1e-5
+        True
+        """
         return self.worst.tolerance if self.trials else float("nan")
 
     @property
     def margin(self) -> float:
+        """``tolerance / worst_error`` of the :attr:`worst` trial: above 1 when it passed.
+
+        Infinite when the error is exactly zero, NaN without trials.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").verify(trials=3, seed=0).margin > 1000
+        True
+        >>> matref.check(lhs="X", rhs="X", seed=0).margin
+        inf
+        """
         w = self.worst
         if w is None:
             return float("nan")
@@ -152,11 +234,34 @@ class Report:
 
     @property
     def printed_fails(self) -> bool:
-        """For an erratum: the printed form was refuted (some trial failed)."""
+        """For an erratum: the printed form was refuted (some trial failed).
+
+        Examples
+        --------
+        >>> import matref
+        >>> report = matref.get("errata.mc2012_27").verify(trials=3, seed=0)
+        >>> report.ok, report.printed_fails, report.corrected.verdict
+        (True, True, 'holds')
+        """
         return any(t.verdict == FAIL for t in self.trials)
 
     def summary(self) -> str:
-        """One line: verdict, trials, worst error against tolerance, seed."""
+        """One line: verdict, trials, worst error against tolerance, seed.
+
+        Returns
+        -------
+        str
+            ``"<id>: ok (...)"``, ``"<id>: FAILED: <reason> (...)"``, ``"<id>: UNDECIDED: ..."``,
+            or for an erratum whether it is confirmed.
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").verify(trials=3, seed=0).summary()
+        'trace.grad_axb: ok (3 trials, worst error ... vs tolerance ..., seed 0)'
+        >>> matref.check(f="tr(A @ X @ B)", wrt="X", grad="B @ A", trials=3, seed=1).summary()
+        'check.formula: FAILED: counterexample in trial 0 (...) (3 trials, worst error ... vs tolerance ..., seed 1)'
+        """
         if self.error:
             return f"{self.id}: ERROR {self.error}"
         if not self.trials and self.exact is not None:  # the exact proof alone
@@ -175,14 +280,20 @@ class Report:
         return f"{self.id}: {word}{self.details()}"
 
     def headline(self) -> str:
-        """The proof in one line for a reader, e.g. ``proved · 6 instances · worst relative error
-        3.6e-15 ≤ 1.5e-07 · seed 6518``.
+        """The proof in one line for a reader, as the handbook prints it under each identity.
+
+        Returns
+        -------
+        str
+            e.g. ``proved · 6 instances · worst relative error 3.6e-15 ≤ 1.5e-07 · seed 6518``.
 
         Examples
         --------
         >>> import matref
         >>> matref.get("trace.grad_axb").verify(trials=3, seed=1).headline().split(" · ")[:2]
         ['proved', '3 instances']
+        >>> matref.get("trace.grad_axb").verify(trials=3, seed=1).headline()
+        'proved · 3 instances · worst relative error ... ≤ ... · seed 1'
         """
         if self.error:
             return f"error: {self.error}"
@@ -266,7 +377,18 @@ class Report:
                 f'</summary>{_REPORT_STYLE}<table class="matref-report">{table}</table></details>')
 
     def details(self) -> str:
-        """The summary after the verdict word: the reason, trials, worst error, seed."""
+        """The summary after the verdict word: the reason, trials, worst error, seed.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import matref
+        >>> matref.get("trace.grad_axb").verify(trials=3, seed=0).details()
+        ' (3 trials, worst error ... vs tolerance ..., seed 0)'
+        """
         if not self.trials and self.exact is not None:
             return f": {self.exact.headline()} ({self.exact.seconds:.2f} s, seed {self.seed})"
         why = f": {self.reason}" if self.reason else ""
@@ -302,9 +424,26 @@ class Report:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        """The report as plain JSON data: numbers that are not finite (a margin of ``inf`` when
-        the error is exactly zero) become the strings ``"inf"``, ``"-inf"``, ``"nan"``, since JSON
-        has no such numbers."""
+        """The report as plain JSON data (what ``matref verify --json`` prints).
+
+        Numbers that are not finite (a margin of ``inf`` when the error is exactly zero) become
+        the strings ``"inf"``, ``"-inf"``, ``"nan"``, since JSON has no such numbers.
+
+        Returns
+        -------
+        dict
+            Every field, each trial as a dict, plus ``worst_error``, ``worst_tolerance`` and
+            ``margin``.
+
+        Examples
+        --------
+        >>> import json, matref
+        >>> d = matref.check(lhs="X", rhs="X", seed=0).to_dict()
+        >>> d["verdict"], d["margin"], len(d["trials"])
+        ('holds', 'inf', 5)
+        >>> json.loads(json.dumps(d)) == d
+        True
+        """
         d = asdict(self)
         d.update(worst_error=self.worst_error, worst_tolerance=self.tolerance, margin=self.margin)
         return json.loads(json.dumps(_json_safe(d), default=str, allow_nan=False))
@@ -644,25 +783,32 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
            max_size: int | None = None, method: str = "numeric") -> Report:
     """Check ``ident`` on random instances and return a three-way verdict.
 
+    ``holds`` when every trial passed decisively (including one with every free size at least 2
+    and distinct, and one at large sizes); ``fails`` on a counterexample inside the domain,
+    confirmed by a second numerical derivative; ``undecided`` otherwise, with the reason. An
+    identity with an integer parameter is proved at each of its values; an erratum is
+    confirmed when its printed form fails and its corrected form holds.
+
     Parameters
     ----------
     ident : Identity
-    trials : int
+        The identity: from the catalog (:func:`matref.get`), or any :class:`Identity`.
+    trials : int, default 5
         Number of random instances, at least 3 (fewer are raised to 3): trial 0 has every
         free size >= 2 and pairwise distinct, trial 1 the smallest sizes, trial 2 large sizes.
     seed : int, optional
         Seed of the run; a fresh one is drawn (and reported) when neither it nor ``rng`` is given.
     rng : numpy.random.Generator, optional
         Source of the run's seed when ``seed`` is not given.
-    explain_failure : bool
+    explain_failure : bool, default True
         On failure, add the elementwise comparison at a small failing instance.
-    fail_fast : bool
+    fail_fast : bool, default False
         Stop at the first failing trial.
     limits : matref.engine.limits.Limits, optional
         The request's budget; over it, :class:`~matref.engine.limits.LimitError` before any work.
     max_size : int, optional
         Largest free size the trials draw (default 24; the distinct regime needs at least 2).
-    method : {"numeric", "exact", "all"}
+    method : {"numeric", "exact", "all"}, default "numeric"
         The numerical proof on random instances, the exact proof with SymPy
         (:mod:`matref.engine.exact`: exact rational values, SymPy's own calculus), or both (the
         report is not ok when the exact proof contradicts the numerical one).
@@ -671,12 +817,20 @@ def verify(ident, trials: int = 5, seed: int | None = None, rng: np.random.Gener
     -------
     Report
 
+    Raises
+    ------
+    MatrefError
+        A bad ``trials``, ``seed``, ``max_size`` or ``method``; a request over ``limits``
+        (:class:`~matref.engine.limits.LimitError`, a subclass), refused before any work.
+
     Examples
     --------
     >>> import matref
-    >>> report = matref.get("trace.grad_axb").verify(trials=4, seed=7)
+    >>> report = matref.verify(matref.get("trace.grad_axb"), trials=4, seed=7)
     >>> report.verdict, report.seed, len(report.trials)
     ('holds', 7, 4)
+    >>> matref.get("trace.grad_axb").verify(trials=4, seed=7).trials == report.trials
+    True
     """
     limits = as_limits(limits)
     trials = _check_trials(trials, limits)

@@ -138,47 +138,90 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
           hessian=None, partials=None, limits=None, inputs=None, method: str = "numeric") -> Report:
     """Verify your own derivative or equality numerically.
 
+    The claim is built into a one-off :class:`Identity` (read with the usual habits: ``X'``,
+    ``np.trace(X)``, ``X^-1``) and proved like the catalog's identities: random instances of
+    every size regime, a three-way verdict, a counterexample when it fails. Give ``f``, ``wrt``
+    and exactly one claim (``grad``, ``jacobian``, ``differential``, ``hessian`` or
+    ``partials``), or ``lhs`` and ``rhs``.
+
     Parameters
     ----------
-    f, wrt : str
-        The function and the variable, with exactly one of ``grad`` (the gradient, shaped like
-        ``wrt``), ``jacobian`` (``d vec f / d vec wrt``, numerator layout, column-major) or
-        ``differential`` (``d f`` written with ``d<wrt>``), ``hessian`` (``d^2 f / d vec(wrt)
-        d vec(wrt)^T``) or ``partials`` (for a symmetric ``wrt``: the partial derivatives with
-        respect to its free entries x_ij = x_ji, arranged as a symmetric matrix).
-    lhs, rhs : str
-        Instead of the above: two expressions claimed equal.
+    f : str or callable, optional
+        The function, in matref syntax; or a Python function of ``inputs`` (see ``inputs``).
+    wrt : str or int, optional
+        The variable: a symbol of ``f`` (with a Python function, the index of its input, or
+        its key for a dict of inputs; the first by default).
+    grad : str, callable or "autograd", optional
+        The claimed gradient, shaped like ``wrt`` (denominator layout).
+    jacobian : str, callable or "autograd", optional
+        The claimed ``d vec f / d vec wrt`` (numerator layout, column-major ``vec``).
+    differential : str, optional
+        The claimed ``d f``, written with ``d<wrt>`` for the direction (``dX``).
+    lhs, rhs : str or callable, optional
+        Instead of the above: two expressions (or two Python functions) claimed equal.
     assume : dict or list of str, optional
-        ``{"A": ["symmetric"]}`` or ``["A=symmetric"]``.
+        Hypotheses per symbol: ``{"A": ["symmetric"]}``, ``{"A": "symmetric,invertible"}`` or
+        ``["A=symmetric"]``, from matref's vocabulary (symmetric, spd, invertible, orthogonal,
+        diagonal, positive, square, ...).
     shapes : dict or list of str, optional
         ``{"t": "scalar", "X": "n x m"}`` or ``["t=scalar"]``; inferred when not given.
+    trials : int, default 5
+        Random instances (at least 3 run).
+    seed : int, optional
+        The run's seed; a fresh one (reported) when neither it nor ``rng`` is given.
+    rng : numpy.random.Generator, optional
+        Source of the seed when ``seed`` is not given.
+    hessian : str, callable or "autograd", optional
+        The claimed ``d^2 f / d vec(wrt) d vec(wrt)^T`` of a scalar ``f``.
+    partials : str, optional
+        For a ``wrt`` assumed symmetric: the partial derivatives with respect to its free
+        entries x_ij = x_ji, arranged as a symmetric matrix (not the gradient on Sym(n)).
+    limits : matref.engine.limits.Limits, optional
+        Bounds on the sizes and work of the request (:func:`matref.verify`).
     inputs : list, optional
         When ``f`` (or ``lhs``) is a Python function rather than an expression: its inputs
         (arrays or :mod:`matref.testing` specs); the check is then
         :func:`matref.testing.check_gradient` (or ``check_jacobian``, ``check_hessian``,
-        ``check_equal``), with ``wrt`` the index of the variable, and returns its Result.
-    trials, seed, rng, limits, method
-        As in :func:`matref.engine.verify.verify` (``method``: "numeric", "exact" with SymPy, or
-        "all"); ``limits`` (a :class:`matref.engine.limits.Limits`) bounds
-        the sizes and work of the request.
+        ``check_equal``), and only ``wrt``, the claim and ``seed`` are passed on: ``assume``,
+        ``shapes``, ``trials``, ``rng``, ``limits`` and ``method`` are not used.
+    method : {"numeric", "exact", "all"}, default "numeric"
+        The numerical proof; the exact one with SymPy (the ``exact`` extra); or both.
 
     Returns
     -------
-    Report
+    Report or matref.testing.Result
         ``report.ok`` is False when the claim is wrong; ``str(report)`` shows a counterexample.
+        A :class:`matref.testing.Result` when ``f`` or ``lhs`` is a Python function.
 
     Raises
     ------
     MatrefError
-        For bad input: a parse error with its column, a shape mismatch, an unknown assumption.
+        For bad input: a parse error with its column, a shape mismatch, an unknown assumption,
+        no claim or two claims, a request over its limits.
 
     Examples
     --------
     >>> import matref
     >>> matref.check(f="tr(A @ X @ B)", wrt="X", grad="A.T @ B.T", seed=1).ok
     True
-    >>> matref.check(f="tr(A @ X @ B)", wrt="X", grad="B @ A", seed=1).ok
-    False
+    >>> report = matref.check(f="tr(A @ X @ B)", wrt="X", grad="B @ A", seed=1)
+    >>> report.ok, report.verdict
+    (False, 'fails')
+    >>> print(report.reproduce)
+    matref check --f='tr(A @ X @ B)' --wrt=X --grad='B @ A' --trials 5 --seed 1
+    >>> matref.check(f="x.T @ A @ x", wrt="x", grad="2 * A @ x", assume={"A": "symmetric"}, seed=0).ok
+    True
+    >>> matref.check(lhs="inv(A @ B)", rhs="inv(B) @ inv(A)",
+    ...              assume=["A=invertible", "B=invertible"], seed=0).ok
+    True
+
+    A Python function is checked through :mod:`matref.testing`:
+
+    >>> import numpy as np
+    >>> from matref.testing import general
+    >>> A = np.arange(9.0).reshape(3, 3)
+    >>> matref.check(f=lambda X: np.trace(A @ X), grad=lambda X: A.T, inputs=[general(3)], seed=0).verdict
+    'holds'
     """
     claims = {"grad": grad, "jacobian": jacobian, "differential": differential, "hessian": hessian,
               "partials": partials, "rhs": rhs}

@@ -31,16 +31,87 @@ STRUCTURES = ("general", "symmetric", "diagonal", "orthogonal")
 
 
 class ClaimFailed(AssertionError):
-    """The claim does NOT hold: a counterexample inside the domain, confirmed twice."""
+    """The claim does NOT hold: a counterexample inside the domain, confirmed twice.
+
+    Raised by the ``assert_*`` functions of :mod:`matref.testing` (and by
+    :meth:`Result.raise_if_not_ok`). An ``AssertionError``, so pytest reports it as a failed
+    assertion; its message shows the variable, the numbers, the seed and the call that
+    reproduces it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matref.testing import ClaimFailed, assert_gradient, vector
+    >>> try:
+    ...     assert_gradient(lambda x: x @ x, lambda x: x, [vector(3)], seed=0)
+    ... except ClaimFailed as e:
+    ...     print(str(e).splitlines()[0])
+    matref.testing.assert_gradient: the claimed gradient does NOT hold
+    """
 
 
 class Undecided(AssertionError):
-    """No verdict: rounding or the domain kept every comparison from deciding (the reason says)."""
+    """No verdict: rounding or the domain kept every comparison from deciding (the reason says).
+
+    Raised by the ``assert_*`` functions of :mod:`matref.testing`, after fresh directions (and
+    fresh draws of spec inputs) were tried. An ``AssertionError``, so a test does not pass
+    on a claim that was not decided.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matref.testing import Undecided, assert_gradient
+    >>> x = np.array([-1.0, 2.0])  # outside the domain of sqrt
+    >>> try:
+    ...     with np.errstate(invalid="ignore"):
+    ...         assert_gradient(lambda x: np.sum(np.sqrt(x)), lambda x: 0.5 / np.sqrt(x), [x], seed=0)
+    ... except Undecided as e:
+    ...     print(str(e).splitlines()[2])
+      along a direction V 1: a quantity is not finite
+    """
 
 
 @dataclass
 class Result:
-    """The outcome of a check: ``verdict`` is ``"holds"``, ``"fails"`` or ``"undecided"``."""
+    """The outcome of a check: ``verdict`` is ``"holds"``, ``"fails"`` or ``"undecided"``.
+
+    Returned by the ``check_*`` functions of :mod:`matref.testing` whatever the verdict, and by
+    the ``assert_*`` functions when the claim holds. ``str(result)`` is its :attr:`message`.
+    Each parameter below is kept as the attribute of the same name.
+
+    Parameters
+    ----------
+    verdict : {"holds", "fails", "undecided"}
+        The verdict.
+    what : str
+        What was checked: ``"gradient"``, ``"Jacobian"``, ``"vector-Jacobian product"``,
+        ``"Hessian"`` or ``"equality"``.
+    seed : int
+        The seed of the check (given, or drawn and reported).
+    measurements : list, default []
+        Every comparison made: its error, tolerance and verdict.
+    compose : callable or str, optional
+        Builds the message on demand (a passing check never needs it).
+    method : str, default ""
+        How the derivative was computed (``"complex step"``, ``"central differences
+        (Richardson)"``, ...), or ``"values"`` for an equality.
+    evaluations : int, default 0
+        How many times f was evaluated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matref.testing import check_gradient, vector
+    >>> r = check_gradient(lambda x: x @ x, lambda x: 2 * x, [vector(3)], seed=0)
+    >>> r.verdict, r.ok, r.what, r.seed, r.method
+    ('holds', True, 'gradient', 0, 'complex step')
+    >>> print(r)
+    matref.testing.assert_gradient: the claimed gradient holds
+      variable: argument 0, shape (3,), float64
+      worst error ... <= tolerance ... (rtol 1e-08)
+      numerical derivative: complex step
+      seed 0; reproduce: matref.testing.assert_gradient(..., seed=0)
+    """
 
     verdict: str
     what: str
@@ -52,7 +123,29 @@ class Result:
 
     @property
     def message(self) -> str:
-        """What a person reads: the verdict, the variable, the numbers, the seed, the call."""
+        """What a person reads: the verdict, the variable, the numbers, the seed, the call.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from matref.testing import check_gradient, vector
+        >>> r = check_gradient(lambda x: x @ x, lambda x: x, [vector(3)], seed=0)
+        >>> print(r.message)
+        matref.testing.assert_gradient: the claimed gradient does NOT hold
+          variable: argument 0, shape (3,), float64
+          along a direction V 1: error ... > tolerance ... (rtol 1e-08 of the larger value)
+          (confirmed by a second, independent numerical derivative)
+          numerical d/dt f(x + tV) = ...
+          claimed <G, V>           = ...
+          elementwise (entry by entry):
+          numerical gradient =
+            [...]
+          claimed gradient =
+            [...]
+          largest difference at (2,): ...
+          numerical derivative: complex step
+          seed 0; reproduce: matref.testing.assert_gradient(..., seed=0)
+        """
         return self.compose() if callable(self.compose) else str(self.compose or "")
 
     def __str__(self) -> str:
@@ -60,9 +153,43 @@ class Result:
 
     @property
     def ok(self) -> bool:
+        """Whether the claim holds (``verdict == "holds"``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from matref.testing import check_gradient, vector
+        >>> check_gradient(lambda x: x @ x, lambda x: 2 * x, [vector(3)], seed=0).ok
+        True
+        """
         return self.verdict == "holds"
 
     def raise_if_not_ok(self):
+        """This result when the claim holds; otherwise raise what the ``assert_*`` functions raise.
+
+        Returns
+        -------
+        Result
+            ``self``, when the verdict is ``"holds"``.
+
+        Raises
+        ------
+        ClaimFailed
+            The verdict is ``"fails"``.
+        Undecided
+            The verdict is ``"undecided"``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from matref.testing import check_gradient, vector
+        >>> r = check_gradient(lambda x: x @ x, lambda x: x, [vector(3)], seed=0)
+        >>> r.raise_if_not_ok()
+        Traceback (most recent call last):
+        ...
+        matref.testing.checks.ClaimFailed: matref.testing.assert_gradient: the claimed gradient does NOT hold
+        ...
+        """
         if self.verdict == "fails":
             raise ClaimFailed(self.message)
         if self.verdict == "undecided":
