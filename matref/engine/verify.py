@@ -122,7 +122,8 @@ class Report:
     error : str, default ""
         An error that stopped the proof; :meth:`summary` and :meth:`headline` then show it.
     extra : dict, default {}
-        Free-form data (:meth:`to_dict` includes it).
+        More about the run (:meth:`to_dict` includes it): a claim refuted by :func:`matref.check`
+        carries its classic mistake under ``"diagnosis"`` (None when none explains it).
     status : {"proved", "erratum"}, default "proved"
         The identity's status.
     corrected : Report, optional

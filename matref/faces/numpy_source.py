@@ -155,8 +155,9 @@ def statement_source(ident) -> str:
 
 
 def module_source(ident) -> str:
-    """A self-contained Python module with a numpy function for each side of ``ident``
-    (``matref.numpy_source``; ``matref show ID --format numpy``).
+    """A self-contained Python module with a numpy function for each side of an identity.
+
+    This is ``matref.numpy_source``; the command ``matref show ID --format numpy`` prints it.
 
     Both functions take the identity's symbols as arguments (a 1x1 symbol as a number, a vector
     as a column or a 1-D array, anything else as a 2-D array); a function with an integer
@@ -180,7 +181,7 @@ def module_source(ident) -> str:
     Examples
     --------
     >>> import matref
-    >>> text = module_source(matref.get("trace.grad_axb"))
+    >>> text = matref.numpy_source("trace.grad_axb")
     >>> namespace = {}
     >>> exec(text, namespace)
     >>> import numpy as np
