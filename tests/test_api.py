@@ -59,3 +59,34 @@ def test_identity_numpy_callables():
     assert np.allclose(ident.numpy["grad"](A=A, X=X, B=B), A.T @ B.T)
     with pytest.raises(matref.ShapeError, match="X has shape"):
         ident.numpy["f"](A=A, X=X.T, B=B)
+
+
+def test_check_refuses_options_a_python_function_would_ignore_and_passes_trials():
+    import numpy as np
+
+    from matref.testing import general
+
+    A = np.arange(9.0).reshape(3, 3)
+    with pytest.raises(matref.MatrefError, match="assume: not used when f is a Python function"):
+        matref.check(f=lambda X: np.trace(A @ X), wrt=0, grad=lambda X: A.T, inputs=[general(3)],
+                     assume={"X": "symmetric"})
+    r = matref.check(f=lambda X: np.trace(A @ X), wrt=0, grad=lambda X: A.T, inputs=[general(3)], seed=0, trials=7)
+    assert r.ok and len(r.measurements) == 7  # one instance per trial
+
+
+def test_unknown_symbol_or_role_is_an_error_not_a_silent_change():
+    ident = matref.get("trace.grad_axb")
+    with pytest.raises(matref.MatrefError, match="no symbol 'Z'"):
+        ident.shape("Z")
+    assert "Z" not in ident.scope.symbols  # the shared catalog object is untouched
+    with pytest.raises(matref.MatrefError, match="no role 'gradient'"):
+        ident.with_statement("gradient", "B @ A")
+
+
+def test_check_equal_validates_trials():
+    from matref.testing import check_equal, general
+
+    for bad in (0, -1, 1.5, "3"):
+        with pytest.raises(matref.MatrefError, match="trials must be an integer"):
+            check_equal(lambda X: X.T.T, lambda X: X, [general(2)], trials=bad)
+    assert check_equal(lambda X: (X @ X).T, lambda X: X.T @ X.T, [general(3)], seed=0, trials=2).verdict == "holds"

@@ -6,7 +6,7 @@ import dataclasses
 from functools import cached_property
 
 from matref.data import assumptions as assume_mod
-from matref.errors import CatalogError, ExprError, ShapeError
+from matref.errors import CatalogError, ExprError, MatrefError, ShapeError
 from matref.expr import nodes as N
 from matref.expr.dims import Var
 from matref.expr.infer import Scope, Typed
@@ -694,6 +694,8 @@ class Identity:
         >>> ident.shape("x"), ident.shape("B")
         ('cols(B)x1', 'cols(B)xcols(B)')
         """
+        if name not in self.names:  # (shape_of_symbol would declare it in the shared scope)
+            raise MatrefError(f"{self.id}: no symbol {name!r} (its symbols: {', '.join(self.names)})")
         return self.scope.show(self.scope.shape_of_symbol(name))
 
     # -- numpy ---------------------------------------------------------------------------
@@ -945,6 +947,8 @@ class Identity:
         >>> wrong.statement, wrong.verify(trials=3, seed=0).verdict
         ({'f': 'tr(A @ X @ B)', 'grad': 'B @ A'}, 'fails')
         """
+        if role not in self.roles:
+            raise MatrefError(f"{self.id}: no role {role!r} (its roles: {', '.join(self.roles)})")
         statement = tuple((r, text if r == role else t) for r, t in self.spec.statement)
         return Identity(dataclasses.replace(self.spec, statement=statement))
 

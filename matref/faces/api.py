@@ -166,7 +166,7 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     shapes : dict or list of str, optional
         ``{"t": "scalar", "X": "n x m"}`` or ``["t=scalar"]``; inferred when not given.
     trials : int, default 5
-        Random instances (at least 3 run).
+        Random instances (at least 3 run for an expression; exactly this many for a function).
     seed : int, optional
         The run's seed; a fresh one (reported) when neither it nor ``rng`` is given.
     rng : numpy.random.Generator, optional
@@ -182,8 +182,9 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
         When ``f`` (or ``lhs``) is a Python function rather than an expression: its inputs
         (arrays or :mod:`matref.testing` specs); the check is then
         :func:`matref.testing.check_gradient` (or ``check_jacobian``, ``check_hessian``,
-        ``check_equal``), and only ``wrt``, the claim and ``seed`` are passed on: ``assume``,
-        ``shapes``, ``trials``, ``rng``, ``limits`` and ``method`` are not used.
+        ``check_equal``), which gets ``wrt``, the claim, ``seed`` and ``trials``; ``assume``,
+        ``shapes``, ``rng``, ``limits`` and ``method`` are refused there (the inputs carry shapes
+        and structure), rather than silently ignored.
     method : {"numeric", "exact", "all"}, default "numeric"
         The numerical proof; the exact one with SymPy (the ``exact`` extra); or both.
 
@@ -226,7 +227,12 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
     claims = {"grad": grad, "jacobian": jacobian, "differential": differential, "hessian": hessian,
               "partials": partials, "rhs": rhs}
     if callable(f) or callable(lhs):
-        return _check_callable(f, wrt, lhs, inputs, seed, claims)
+        ignored = {"assume": assume, "shapes": shapes, "rng": rng, "limits": limits}
+        unused = [k for k, v in ignored.items() if v is not None] + (["method"] if method != "numeric" else [])
+        if unused:  # an option that would silently do nothing is refused
+            raise MatrefError(f"{', '.join(unused)}: not used when f is a Python function (its inputs=[...] "
+                              "carry the shapes and structure, e.g. matref.testing.spd(4))")
+        return _check_callable(f, wrt, lhs, inputs, seed, claims, trials)
     ident = build(f, wrt, lhs, assume, shapes, **claims)
     report = verify(ident, trials=trials, seed=seed, rng=rng, limits=limits, method=method)
     if report.verdict == "fails":  # name the classic mistake, as `matref check` does
@@ -243,7 +249,7 @@ def diagnosis(ident, f, wrt, lhs, assume, shapes):
     return diagnose(Claim(f, wrt, ident.kind, text, _as_assumptions(assume), _as_shapes(shapes), lhs=lhs))
 
 
-def _check_callable(f, wrt, lhs, inputs, seed, claims):
+def _check_callable(f, wrt, lhs, inputs, seed, claims, trials):
     """``matref.check`` on Python functions: the same engine, through :mod:`matref.testing`."""
     from matref import testing
 
@@ -255,10 +261,10 @@ def _check_callable(f, wrt, lhs, inputs, seed, claims):
     if lhs is not None:
         if set(given) != {"rhs"} or not callable(claims["rhs"]):
             raise MatrefError("an equality of Python functions takes lhs= and rhs=, both functions")
-        return testing.check_equal(lhs, claims["rhs"], inputs, seed=seed)
+        return testing.check_equal(lhs, claims["rhs"], inputs, seed=seed, trials=trials)
     if len(given) != 1 or next(iter(given)) not in runners:
         raise MatrefError("for a Python function give exactly one of grad=, jacobian=, hessian= "
                           "(an array, a function of the inputs, or 'autograd')")
     (name, claim), = given.items()
     index = 0 if wrt is None else wrt
-    return runners[name](f, claim, inputs, wrt=index, seed=seed)
+    return runners[name](f, claim, inputs, wrt=index, seed=seed, trials=trials)

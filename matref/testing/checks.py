@@ -810,13 +810,14 @@ def hessian_check(f, H, inputs, wrt=None, grad=None, structure=None, seed=None, 
 
 def equal_check(f, g, inputs, seed=None, trials: int = 3, backend=None, fn="assert_equal") -> Result:
     """See :func:`matref.testing.assert_equal`."""
+    trials = _trials(3 if trials is None else trials, inputs)
     seed = _new_seed(seed)
     raw = list(inputs.values()) if isinstance(inputs, dict) else (inputs if isinstance(inputs, (list, tuple)) else [inputs])
     be = backend_for(raw, backend)
     rng = np.random.default_rng(seed)
     inp = _inputs(inputs, None, None, rng)
     ms, details = [], []
-    for t in range(max(1, trials if any(s is not None for s in inp.specs) else 1)):
+    for t in range(trials if any(s is not None for s in inp.specs) else 1):
         if t:
             inp = _redraw(inp, rng)
         a, b = np.asarray(inp.call(be, f)), np.asarray(inp.call(be, g))
