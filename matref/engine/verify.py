@@ -87,9 +87,13 @@ _REPORT_STYLE = (
     "table.matref-report.matref-report :is(th, td, tr) {text-align: left; vertical-align: top; background: none;"
     " padding: 0.1em 0.9em 0.1em 0; border: none}"
     "table.matref-report.matref-report table {margin: 0; border-collapse: collapse}"
-    "table.matref-report.matref-report pre {text-align: left; margin: 0; padding: 0.3em 0.5em}"
+    "table.matref-report.matref-report pre {text-align: left; margin: 0; padding: 0.3em 0.5em; white-space: pre;"
+    " word-break: normal; overflow-x: auto}"
     "details.matref-proof > summary {cursor: pointer}"
     "table.matref-report b.matref-fails {color: #b00020} table.matref-report b.matref-holds {color: #2a7d2a}"
+    # dark themes: JupyterLab's and the handbook's
+    ":is([data-jp-theme-light='false'], [data-theme='dark']) table.matref-report b.matref-fails {color: #ff7b7b}"
+    ":is([data-jp-theme-light='false'], [data-theme='dark']) table.matref-report b.matref-holds {color: #6fd46f}"
     "</style>")
 
 
@@ -350,10 +354,10 @@ class Report:
         if self.explanation:
             label = "counterexample to the printed form" if self.status == "erratum" else "counterexample"
             text = "\n".join(line[2:] if line.startswith("  ") else line for line in self.explanation.strip("\n").split("\n"))
-            rows.append((label + " (re-checked entry by entry at a small size)", f"<pre>{e(text)}</pre>"))
+            rows.append((label, f"<i>re-checked entry by entry at a small size</i><pre>{e(text)}</pre>"))
         found = self.extra.get("diagnosis")
         if found:
-            rows.append(("diagnosis", f"{e(found['message'])} ({e(found['name'])})"))
+            rows.append(("diagnosis", e(found["message"])))
         if self.corrected is not None:
             rows.append(("corrected form", e(self.corrected.summary().split(": ", 1)[1])))
         if self.exact is not None:
