@@ -90,3 +90,16 @@ def test_check_equal_validates_trials():
         with pytest.raises(matref.MatrefError, match="trials must be an integer"):
             check_equal(lambda X: X.T.T, lambda X: X, [general(2)], trials=bad)
     assert check_equal(lambda X: (X @ X).T, lambda X: X.T @ X.T, [general(3)], seed=0, trials=2).verdict == "holds"
+
+
+def test_spec_dtype_and_steps_rule_are_validated():
+    from matref.testing import Spec, general
+
+    for bad in ("int64", "complex128", "bool", "not-a-type"):
+        with pytest.raises(matref.MatrefError, match="real floating-point"):
+            general(3, dtype=bad)
+    assert Spec((2, 2), (), "float32").dtype == "float32"
+    d = matref.derive("tr(A @ X)", "X", seed=0)
+    assert d.steps_latex("below") != d.steps_latex("right")
+    with pytest.raises(matref.MatrefError, match="rule must be 'right' or 'below'"):
+        d.steps_latex("left")

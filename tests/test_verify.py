@@ -117,7 +117,20 @@ def test_headline_and_html_say_the_verdict_in_one_line(seed):
     html = typed._repr_html_()
     assert typed.extra["diagnosis"]["name"] == "needs symmetric"
     assert "<th>diagnosis</th><td>correct only if A is symmetric</td>" in html
-    assert "in Python" not in html and "<th>claim</th>" in html and "<code>matref check " in html
+    assert "in Python" not in html and "<code>matref check " in html
+    assert ("<th>claim</th><td><code>f = x.T @ A @ x</code>, <code>grad = 2 * A @ x</code> with respect to "
+            "<code>x</code> (gradient)</td>") in html
     erratum = next(i for i in matref.catalog() if i.status == "erratum" and i.corrected is not None)
     line = erratum.verify(trials=3, seed=seed).headline()
     assert line.startswith("erratum confirmed · the printed form fails") and "the corrected form is proved" in line
+
+
+def test_an_undecided_headline_shows_no_error_within_tolerance(seed):
+    """An undecided run's measured trials passed; printing "error ≤ tolerance" would read as a proof."""
+    import dataclasses
+
+    ok = matref.get("trace.grad_axb").verify(trials=3, seed=seed)
+    undecided = dataclasses.replace(ok, ok=False, verdict="undecided", reason="rounding could explain trial 2")
+    line = undecided.headline()
+    assert line.startswith("UNDECIDED (rounding could explain trial 2) · 3 instances")
+    assert "worst relative error" not in line and "≤" not in line

@@ -141,12 +141,16 @@ class Derivation:
         ----------
         rule : {"right", "below"}, default "right"
             Where each step's rule goes: on the right of its line, or in small type on a row
-            of its own under it (for a narrow page). Any value but ``"below"`` means
-            ``"right"``.
+            of its own under it (for a narrow page).
 
         Returns
         -------
         str
+
+        Raises
+        ------
+        MatrefError
+            For any other ``rule``.
 
         Examples
         --------
@@ -158,6 +162,8 @@ class Derivation:
         \\frac{\\partial f}{\\partial X} &= A^{\\top} && \\text{identification: } ...
         \\end{aligned}
         """
+        if rule not in ("right", "below"):
+            raise MatrefError(f"rule must be 'right' or 'below', not {rule!r}")
         return "\\begin{aligned}\n" + " \\\\\n".join(s.latex(rule) for s in self.steps) + "\n\\end{aligned}"
 
     def to_dict(self) -> dict:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 
 import collections
+import re
 import json
 import math
 import shlex
@@ -126,8 +127,9 @@ class Report:
     error : str, default ""
         An error that stopped the proof; :meth:`summary` and :meth:`headline` then show it.
     extra : dict, default {}
-        More about the run (:meth:`to_dict` includes it): a claim refuted by :func:`matref.check`
-        carries its classic mistake under ``"diagnosis"`` (None when none explains it).
+        More about the run (:meth:`to_dict` includes it). A claim checked by :func:`matref.check`
+        carries its statement under ``"claim"`` and, when refuted, its classic mistake under
+        ``"diagnosis"`` (None when none explains it).
     status : {"proved", "erratum"}, default "proved"
         The identity's status.
     corrected : Report, optional
@@ -265,7 +267,7 @@ class Report:
         >>> matref.get("trace.grad_axb").verify(trials=3, seed=0).summary()
         'trace.grad_axb: ok (3 trials, worst error ... vs tolerance ..., seed 0)'
         >>> matref.check(f="tr(A @ X @ B)", wrt="X", grad="B @ A", trials=3, seed=1).summary()
-        'check.formula: FAILED: counterexample in trial 0 (...) (3 trials, worst error ... vs tolerance ..., seed 1)'
+        'check.formula: FAILED: counterexample in trial 0, along ... random directions (3 trials, worst error ... vs tolerance ..., seed 1)'
         """
         if self.error:
             return f"{self.id}: ERROR {self.error}"
@@ -321,7 +323,8 @@ class Report:
         word = {HOLDS: "proved", FAILS: "FAILED", UNDECIDED_VERDICT: "UNDECIDED"}[self.verdict]
         if self.reason:
             word += f" ({self.reason})"
-        if all(t.what == "domain" for t in self.trials):
+        if all(t.what == "domain" for t in self.trials) or self.verdict == UNDECIDED_VERDICT:
+            # (an undecided run's errors within tolerance would read as a proof)
             return f"{word} · {instances} · seed {self.seed}"
         within = "≤" if self.worst_error <= self.tolerance else ">"
         return (f"{word} · {instances} · worst relative error {self.worst_error:.1e} {within} {self.tolerance:.1e}"
@@ -343,7 +346,11 @@ class Report:
             badge = (f'<span class="matref-badge matref-badge-{cls}" title="{e(self.exact.headline())}">'
                      f'{word}</span> ')
         catalog_entry = self.reproduce.startswith("matref verify")  # not a claim typed by a user
-        rows = [("identity", f"<code>{e(self.id)}</code> ({e(self.kind)})") if catalog_entry else ("claim", e(self.kind)),
+        claim = self.extra.get("claim")
+        said = (", ".join(f"<code>{e(r)} = {e(t)}</code>" for r, t in claim["statement"].items())
+                + (f" with respect to <code>{e(claim['wrt'])}</code>" if claim["wrt"] else "")) if claim else ""
+        rows = [("identity", f"<code>{e(self.id)}</code> ({e(self.kind)})") if catalog_entry
+                else ("claim", f"{said} ({e(self.kind)})" if said else e(self.kind)),
                 ("verdict", f'<b class="matref-{e(self.verdict)}">{e(self.verdict)}</b>'
                  + (f": {e(self.reason)}" if self.reason else "")
                  + (f" (erratum: {'confirmed' if self.ok else 'NOT confirmed'})" if self.status == "erratum" else ""))]
@@ -956,10 +963,19 @@ def _run(ident, trials: int, seed: int, explain_failure: bool = True, fail_fast:
                   notes=_notes(ident, outcomes))
 
 
+def _failing_words(what: str) -> str:
+    """What failed, after the trial's number: ``direction 1; direction 2; direction 3`` reads
+    ``, along 3 random directions``; another label follows a colon."""
+    parts = what.split("; ")
+    if all(re.fullmatch(r"direction \d+", p) for p in parts):
+        return f", along {len(parts)} random direction{'s' if len(parts) > 1 else ''}"
+    return f": {what}"
+
+
 def _verdict(ident, trials: list[Trial]) -> tuple[str, str]:
     if any(t.verdict == FAIL for t in trials):
         t = next(t for t in trials if t.verdict == FAIL)
-        return FAILS, f"counterexample in trial {t.index} ({t.what})"
+        return FAILS, f"counterexample in trial {t.index}{_failing_words(t.what)}"
     undecided = [t for t in trials if t.verdict == UNDECIDED]
     if undecided:
         return UNDECIDED_VERDICT, undecided[0].reason

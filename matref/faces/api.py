@@ -235,10 +235,11 @@ def check(f=None, wrt=None, grad=None, jacobian=None, differential=None, lhs=Non
         return _check_callable(f, wrt, lhs, inputs, seed, claims, trials)
     ident = build(f, wrt, lhs, assume, shapes, **claims)
     report = verify(ident, trials=trials, seed=seed, rng=rng, limits=limits, method=method)
+    extra = {**report.extra, "claim": {"statement": ident.statement, "wrt": ident.wrt}}
     if report.verdict == "fails":  # name the classic mistake, as `matref check` does
         found = diagnosis(ident, f, wrt, lhs, assume, shapes)
-        report = dataclasses.replace(report, extra={**report.extra, "diagnosis": found.to_dict() if found else None})
-    return report
+        extra["diagnosis"] = found.to_dict() if found else None
+    return dataclasses.replace(report, extra=extra)
 
 
 def diagnosis(ident, f, wrt, lhs, assume, shapes):

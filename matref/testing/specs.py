@@ -51,7 +51,7 @@ class Spec:
     ------
     MatrefError
         A size that is not a positive integer, an unknown assumption, assumptions on an array
-        of rank above 2, or more than 4e6 entries.
+        of rank above 2, more than 4e6 entries, or a dtype that is not a real floating-point type.
 
     Examples
     --------
@@ -78,6 +78,12 @@ class Spec:
             raise MatrefError("assumptions apply to vectors and matrices, not to arrays of rank > 2")
         if int(np.prod(self.shape)) > MAX_ENTRIES:
             raise MatrefError(f"a spec of shape {self.shape} has more than {MAX_ENTRIES:.0e} entries")
+        try:
+            kind = np.dtype(self.dtype).kind
+        except (TypeError, ValueError):
+            kind = None
+        if kind != "f":  # the variable of a check must be a real floating-point array
+            raise MatrefError(f"a spec's dtype must be a real floating-point type (float32, float64), not {self.dtype!r}")
         unknown = [a for a in self.assume if a not in VOCABULARY]
         if unknown:
             raise MatrefError(f"unknown assumption {unknown[0]!r} (known: {', '.join(sorted(VOCABULARY))})")
