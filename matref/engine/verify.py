@@ -83,8 +83,12 @@ class Trial:
 # The report's table in a notebook, where the handbook's stylesheet is absent.
 _REPORT_STYLE = (
     "<style>"
-    # doubled classes: JupyterLab right-aligns and stripes table cells with a more specific rule
-    "table.matref-report.matref-report {margin: 0.3em 0 0; border-collapse: collapse; font-size: 0.95em}"
+    # repeated classes: JupyterLab (right-aligned, striped cells) and the handbook's theme (automatic
+    # table layout) style tables with more specific rules
+    # a fixed layout, so that a wide counterexample scrolls in its own box instead of widening the table
+    "table.matref-report.matref-report.matref-report {margin: 0.3em 0 0; border-collapse: collapse; font-size: 0.95em;"
+    " display: table; table-layout: fixed; width: 100%; max-width: 56em}"
+    "table.matref-report.matref-report > tbody > tr > th {width: 9.5em}"
     "table.matref-report.matref-report :is(th, td, tr) {text-align: left; vertical-align: top; background: none;"
     " padding: 0.1em 0.9em 0.1em 0; border: none}"
     "table.matref-report.matref-report table {margin: 0; border-collapse: collapse}"
@@ -357,7 +361,8 @@ class Report:
         if self.error:
             rows.append(("error", e(self.error)))
         if self.trials:
-            rows.append(("worst error", f"{self.worst_error:.2e} (tolerance {self.tolerance:.2e})"))
+            rows.append(("worst error", f"{self.worst_error:.2e} relative (tolerance {self.tolerance:.2e}; the trial "
+                                        "closest to failing, by error over tolerance)"))
         if self.explanation:
             label = "counterexample to the printed form" if self.status == "erratum" else "counterexample"
             text = "\n".join(line[2:] if line.startswith("  ") else line for line in self.explanation.strip("\n").split("\n"))
