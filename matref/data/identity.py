@@ -1065,10 +1065,10 @@ class Identity:
 
     def _repr_markdown_(self) -> str:
         """The entry in a notebook: title, formula, the other layout, conditions, source, statement."""
-        def esc(text: str) -> str:
-            return "".join("\\" + ch if ch in "\\`*_[]<>|#" else ch for ch in str(text))
+        from matref.data.prose_math import escape_markdown
+        from matref.data.sources import source_markdown
 
-        lines = [f"**{esc(self.title)}** · `{self.id}` · {self.kind}"
+        lines = [f"**{escape_markdown(self.title)}** · `{self.id}` · {self.kind}"
                  + (" · erratum: the printed form below is wrong" if self.corrected is not None else ""), "",
                  f"$$\n{self.latex}\n$$", ""]
         if self.corrected is not None:
@@ -1080,10 +1080,7 @@ class Identity:
         lines.append(f"- conditions: {'; '.join(conds) or 'none'}")
         if self.spec.params:
             lines.append(f"- for {self.params_text}, each value proved")
-        from matref.data.sources import source_link, source_text
-
-        cited = [(esc(source_text(x)), source_link(x)) for x in self.sources]
-        lines.append("- sources: " + "; ".join(f"[{text}]({url})" if url else text for text, url in cited))
+        lines.append("- sources: " + "; ".join(source_markdown(x) for x in self.sources))
         lines.append("- proof: " + ("refuted as printed and proved as corrected" if self.corrected is not None
                                     else "proved") + f" by matref on every build; re-run: `matref verify {self.id}`")
         lines.append("- in matref: " + ", ".join(f"`{r} = {t}`" for r, t in self.statement.items())

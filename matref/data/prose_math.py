@@ -85,3 +85,14 @@ def leftover(text: str) -> list[str]:
     """ASCII or TeX math still in ``text`` (outside backticks): ``^T``, ``^-1``, ``X_{``, ``\\frac``."""
     plain = re.sub(r"`[^`]*`", "", text)
     return [m.group(0) for m in _LEFTOVER.finditer(plain)]
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape what Markdown or MyST would read as markup in prose (titles, sources).
+
+    Examples
+    --------
+    >>> print(escape_markdown("log|det X|, x_i"))
+    log\\|det X\\|, x\\_i
+    """
+    return re.sub(r"([\\`*_{}\[\]<>$|#])", r"\\\1", text)

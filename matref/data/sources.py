@@ -7,7 +7,7 @@ import functools
 import re
 from pathlib import Path
 
-from matref.data.prose_math import unicode_math
+from matref.data.prose_math import escape_markdown, unicode_math
 
 SOURCES_FILE = Path(__file__).resolve().parent / "sources.yaml"
 _MC = re.compile(r"mc2012:(\d+)([a-z]?)\Z")
@@ -46,3 +46,16 @@ def source_text(source: str) -> str:
     if source == "user":
         return "your own formula"
     return unicode_math(source)
+
+
+def source_markdown(source: str) -> str:
+    """A source as Markdown: its text, linked to the work where it has a public address.
+
+    Examples
+    --------
+    >>> source_markdown("mc2012:101")
+    '[Matrix Cookbook (2012), eq. (101)](https://www.math.uwaterloo.ca/~hwolkowi/matrixcookbook.pdf)'
+    """
+    text = escape_markdown(source_text(source))
+    url = source_link(source)
+    return f"[{text}]({url})" if url else text

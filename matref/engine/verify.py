@@ -349,12 +349,11 @@ class Report:
             word, cls = ("exact ✓", "exact") if self.exact.ok else ("numeric", "numeric")
             badge = (f'<span class="matref-badge matref-badge-{cls}" title="{e(self.exact.headline())}">'
                      f'{word}</span> ')
-        catalog_entry = self.reproduce.startswith("matref verify")  # not a claim typed by a user
-        claim = self.extra.get("claim")
+        claim = self.extra.get("claim")  # a claim typed by a user (matref.check), not a catalog entry
         said = (", ".join(f"<code>{e(r)} = {e(t)}</code>" for r, t in claim["statement"].items())
                 + (f" with respect to <code>{e(claim['wrt'])}</code>" if claim["wrt"] else "")) if claim else ""
-        rows = [("identity", f"<code>{e(self.id)}</code> ({e(self.kind)})") if catalog_entry
-                else ("claim", f"{said} ({e(self.kind)})" if said else e(self.kind)),
+        rows = [("claim", f"{said} ({e(self.kind)})") if claim
+                else ("identity", f"<code>{e(self.id)}</code> ({e(self.kind)})"),
                 ("verdict", f'<b class="matref-{e(self.verdict)}">{e(self.verdict)}</b>'
                  + (f": {e(self.reason)}" if self.reason else "")
                  + (f" (erratum: {'confirmed' if self.ok else 'NOT confirmed'})" if self.status == "erratum" else ""))]
@@ -365,7 +364,8 @@ class Report:
                                         "closest to failing, by error over tolerance)"))
         if self.explanation:
             label = "counterexample to the printed form" if self.status == "erratum" else "counterexample"
-            text = "\n".join(line[2:] if line.startswith("  ") else line for line in self.explanation.strip("\n").split("\n"))
+            lines = self.explanation.strip("\n").split("\n")
+            text = "\n".join(line[2:] if line.startswith("  ") else line for line in lines)
             rows.append((label, f"<i>re-checked entry by entry at a small size</i><pre>{e(text)}</pre>"))
         found = self.extra.get("diagnosis")
         if found:
@@ -386,7 +386,7 @@ class Report:
         for note in self.notes:
             rows.append(("note", e(note)))
         rows += [("seed", str(self.seed)), ("reproduce", f"<code>{e(self.reproduce)}</code>")]
-        if catalog_entry:
+        if not claim:
             rows.append(("in Python", f"<code>{e(code)}</code>"))
         table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
         return (f'<details class="matref-proof matref-proof-{state}"{"" if self.ok else " open"}><summary>{badge}'

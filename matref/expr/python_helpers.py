@@ -116,8 +116,8 @@ def needed(text: str) -> list[str]:
     def visit(name: str) -> None:
         if name in out or name not in HELPERS:
             return
-        for inner in _CALLED.findall(HELPERS[name].split(":", 1)[1]):
-            if inner != name:
+        for inner in _CALLED.findall(HELPERS[name]):
+            if inner != name:  # (its own name: its definition and its docstring's example)
                 visit(inner)
         out.append(name)
 

@@ -83,7 +83,8 @@ class Spec:
         except (TypeError, ValueError):
             kind = None
         if kind != "f":  # the variable of a check must be a real floating-point array
-            raise MatrefError(f"a spec's dtype must be a real floating-point type (float32, float64), not {self.dtype!r}")
+            raise MatrefError(f"a spec's dtype must be a real floating-point type (float32, float64), "
+                              f"not {self.dtype!r}")
         unknown = [a for a in self.assume if a not in VOCABULARY]
         if unknown:
             raise MatrefError(f"unknown assumption {unknown[0]!r} (known: {', '.join(sorted(VOCABULARY))})")
